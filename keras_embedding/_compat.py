@@ -1,0 +1,102 @@
+"""The few places where Keras 3 and tf_keras (Keras 2) differ.
+
+`tf.keras` is Keras 3 by default and tf_keras when `TF_USE_LEGACY_KERAS=1`.
+Everything else in the package imports `keras` from here, so it always talks
+to the same Keras that `tf.keras` gives the user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tensorflow as tf
+from tensorflow.python.ops import control_flow_util
+
+# `tf.keras` is a lazy loader that already applied TF's own rule for
+# TF_USE_LEGACY_KERAS; asking it which Embedding it serves keeps us in step
+# with the user's `tf.keras` even if that rule changes.
+IS_KERAS3: bool = not tf.keras.layers.Embedding.__module__.startswith("tf_keras")
+
+if IS_KERAS3:
+    import keras
+else:
+    import tf_keras as keras
+
+PACKAGE = "keras_embedding"
+
+
+def register_serializable(cls: type) -> type:
+    """Registers `cls` with Keras under `keras_embedding>ClassName`."""
+    return keras.saving.register_keras_serializable(package=PACKAGE)(cls)
+
+
+def in_xla_context() -> bool:
+    """True while tracing a function that XLA will compile.
+
+    XLA drops `tf.debugging.Assert` and clamps out-of-range gather indices, so
+    the layer switches to a NaN-poisoning index check there.
+    """
+    return control_flow_util.GraphOrParentsInXlaContext(
+        tf.compat.v1.get_default_graph()
+    )
+
+
+def pop_base_input_shape(kwargs: dict[str, Any]) -> None:
+    """Removes the input-shape kwargs the base layer must not see on Keras 3."""
+    if IS_KERAS3:
+        kwargs.pop("input_shape", None)
+        kwargs.pop("batch_input_shape", None)
+
+
+def set_sequential_input(
+    layer: Any, kwargs: dict[str, Any], batch_input_shape: tuple
+) -> None:
+    """Makes a Sequential model built around `layer` take this input shape.
+
+    Keras 3's Sequential builds its input layer from the private
+    `_input_shape_arg` (passing `input_shape=` to the base layer instead makes
+    it warn); it has no way to take a batch size from a layer. tf_keras reads
+    `batch_input_shape` from the base layer's kwargs and keeps the batch size,
+    which stateful RNNs need.
+    """
+    if IS_KERAS3:
+        layer._input_shape_arg = tuple(batch_input_shape[1:])
+    else:
+        kwargs["batch_input_shape"] = tuple(batch_input_shape)
+
+
+def variable_tensor(variable: Any) -> Any:
+    """The `tf.Variable` (or ShardedVariable) behind a Keras weight.
+
+    Keras 3 wraps TF variables in `keras.Variable`; `tf.nn.embedding_lookup`
+    and the scatter ops want the TF object.
+    """
+    return getattr(variable, "value", variable) if IS_KERAS3 else variable
+
+
+class StepCounter(tf.Module):
+    """A per-layer counter of training calls, kept out of the layer's weights.
+
+    The row-dropout mask of a step is a hash of (seed, step, id), so the
+    counter must advance inside `tf.function`, `model.fit` and XLA alike. It
+    is a plain `tf.Variable` held by a `tf.Module`: neither Keras counts it as
+    a weight (so `get_weights()` stays `[W]`, as in Keras 1), while TF still
+    tracks it for checkpoints and SavedModel. It is on-read synchronised so
+    that under a mirrored strategy each replica advances its own copy in step
+    with the others, and all replicas drop the same rows.
+    """
+
+    def __init__(self, name: str = "dropout_step") -> None:
+        super().__init__(name=name)
+        self.step = tf.Variable(
+            0,
+            dtype=tf.int64,
+            trainable=False,
+            name=name,
+            synchronization=tf.VariableSynchronization.ON_READ,
+            aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
+        )
+
+    def next(self) -> tf.Tensor:
+        """Returns the current step and advances the counter."""
+        return self.step.assign_add(1) - 1
