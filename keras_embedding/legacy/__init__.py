@@ -1,0 +1,41 @@
+"""Porting Keras 1 code and files: Keras 1 names, configs and HDF5 weights."""
+
+from keras_embedding.legacy import initializations
+from keras_embedding.legacy.constraints import (
+    MaxNorm,
+    NonNeg,
+    UnitNorm,
+    maxnorm,
+    nonneg,
+    unitnorm,
+)
+from keras_embedding.legacy.regularizers import (
+    ActivityRegularizer,
+    L1L2Regularizer,
+    WeightRegularizer,
+    activity_l1,
+    activity_l1l2,
+    activity_l2,
+    l1,
+    l1l2,
+    l2,
+)
+
+__all__ = [
+    "ActivityRegularizer",
+    "L1L2Regularizer",
+    "MaxNorm",
+    "NonNeg",
+    "UnitNorm",
+    "WeightRegularizer",
+    "activity_l1",
+    "activity_l1l2",
+    "activity_l2",
+    "initializations",
+    "l1",
+    "l1l2",
+    "l2",
+    "maxnorm",
+    "nonneg",
+    "unitnorm",
+]
