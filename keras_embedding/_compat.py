@@ -41,28 +41,18 @@ def in_xla_context() -> bool:
     )
 
 
-def pop_base_input_shape(kwargs: dict[str, Any]) -> None:
-    """Removes the input-shape kwargs the base layer must not see on Keras 3."""
-    if IS_KERAS3:
-        kwargs.pop("input_shape", None)
-        kwargs.pop("batch_input_shape", None)
-
-
-def set_sequential_input(
-    layer: Any, kwargs: dict[str, Any], batch_input_shape: tuple
-) -> None:
-    """Makes a Sequential model built around `layer` take this input shape.
+def set_sequential_input(layer: Any, batch_input_shape: tuple) -> None:
+    """Makes a Sequential model that starts with `layer` take this input shape.
 
     Keras 3's Sequential builds its input layer from the private
     `_input_shape_arg` (passing `input_shape=` to the base layer instead makes
-    it warn); it has no way to take a batch size from a layer. tf_keras reads
-    `batch_input_shape` from the base layer's kwargs and keeps the batch size,
-    which stateful RNNs need.
+    it warn) and has no way to take a batch size from a layer. tf_keras reads
+    `_batch_input_shape`, batch size included, which stateful RNNs need.
     """
     if IS_KERAS3:
         layer._input_shape_arg = tuple(batch_input_shape[1:])
     else:
-        kwargs["batch_input_shape"] = tuple(batch_input_shape)
+        layer._batch_input_shape = tuple(batch_input_shape)
 
 
 def variable_tensor(variable: Any) -> Any:

@@ -1,0 +1,76 @@
+"""Keras 1 row ("word-type") dropout, computed per id instead of per table.
+
+Keras 1 drew one Bernoulli per vocabulary row each step, multiplied the whole
+(input_dim, output_dim) table by it and then gathered. That costs
+O(input_dim x output_dim) per step and turns the table's gradient dense.
+
+Here the keep/drop decision of row `i` at step `t` is a pure function of
+(seed, t, i): an integer hash turned into a uniform number. Evaluating it only
+at the ids of the batch gives exactly the same semantics (one decision per row
+per step, shared by every sample and position) at O(#ids) cost, with no random
+op, so it behaves the same in eager mode, `tf.function`, XLA, on CPU and GPU,
+and on every replica of a distributed step.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+_MASK32 = 0xFFFFFFFF
+# Multiplier of a well-studied 32-bit integer finaliser; any odd constant with
+# good avalanche would do. Products stay below 2**59, so int64 never overflows.
+_MIX = 0x45D9F3B
+
+
+def _mix32(x: tf.Tensor) -> tf.Tensor:
+    """Avalanches a 32-bit value held in an int64 tensor (output < 2**32)."""
+    for _ in range(2):
+        x = tf.bitwise.bitwise_and(
+            tf.bitwise.bitwise_xor(tf.bitwise.right_shift(x, 16), x) * _MIX, _MASK32
+        )
+    return tf.bitwise.bitwise_xor(tf.bitwise.right_shift(x, 16), x)
+
+
+def row_uniform(ids: tf.Tensor, seed: int, step: tf.Tensor) -> tf.Tensor:
+    """A uniform number in [0, 2**32) for each id, fixed by (seed, step, id).
+
+    Args:
+        ids: integer tensor of row ids, any shape, values >= 0.
+        seed: Python int; selects the sequence of masks.
+        step: scalar integer tensor; a new mask for every value.
+
+    Returns:
+        An int64 tensor shaped like `ids`. Equal ids give equal values.
+    """
+    step = tf.cast(step, tf.int64)
+    key0 = _mix32(tf.constant(seed & _MASK32, tf.int64) ^ _mix32(step & _MASK32))
+    key1 = _mix32(key0 ^ (tf.bitwise.right_shift(step, 32) & _MASK32))
+    ids = tf.cast(ids, tf.int64)
+    low = tf.bitwise.bitwise_and(ids, _MASK32)
+    high = tf.bitwise.bitwise_and(tf.bitwise.right_shift(ids, 32), _MASK32)
+    return _mix32(_mix32(low ^ key0) ^ high ^ key1)
+
+
+def row_keep_scale(
+    ids: tf.Tensor, rate: float, seed: int, step: tf.Tensor
+) -> tf.Tensor:
+    """Keras 1 row-dropout multipliers for each id.
+
+    Each vocabulary row is dropped with probability `rate`, independently of
+    the other rows, and the decision is shared by every occurrence of the row.
+
+    Args:
+        ids: integer tensor of row ids.
+        rate: drop probability, in (0, 1).
+        seed: Python int selecting the mask sequence.
+        step: scalar integer tensor, the training step.
+
+    Returns:
+        A float32 tensor shaped like `ids`: `1 / (1 - rate)` where the row is
+        kept, 0 where it is dropped.
+    """
+    threshold = int(rate * 2**32)
+    keep = row_uniform(ids, seed, step) >= threshold
+    return tf.where(
+        keep, tf.constant(1.0 / (1.0 - rate), tf.float32), tf.constant(0.0, tf.float32)
+    )
