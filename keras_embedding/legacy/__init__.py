@@ -1,6 +1,7 @@
 """Porting Keras 1 code and files: Keras 1 names, configs and HDF5 weights."""
 
 from keras_embedding.legacy import initializations
+from keras_embedding.legacy.config import normalize_config
 from keras_embedding.legacy.constraints import (
     MaxNorm,
     NonNeg,
@@ -9,6 +10,7 @@ from keras_embedding.legacy.constraints import (
     nonneg,
     unitnorm,
 )
+from keras_embedding.legacy.hdf5 import load_embedding, load_weights, read_layer_weights
 from keras_embedding.legacy.regularizers import (
     ActivityRegularizer,
     L1L2Regularizer,
@@ -35,6 +37,10 @@ __all__ = [
     "l1",
     "l1l2",
     "l2",
+    "load_embedding",
+    "load_weights",
+    "normalize_config",
+    "read_layer_weights",
     "maxnorm",
     "nonneg",
     "unitnorm",

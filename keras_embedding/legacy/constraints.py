@@ -34,8 +34,7 @@ def _check_axis(owner: str, axis: Any) -> Axis:
         isinstance(axis, (list, tuple))
         and axis
         and all(
-            isinstance(a, (int, np.integer)) and not isinstance(a, bool)
-            for a in axis
+            isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in axis
         )
     ):
         return [int(a) for a in axis]

@@ -153,9 +153,7 @@ def glorot_normal(shape: Shape, name: str | None = None) -> tf.Tensor:
 
 def glorot_uniform(shape: Shape, name: str | None = None) -> tf.Tensor:
     """Keras 1 `glorot_uniform`: U(±sqrt(6 / (fan_in + fan_out)))."""
-    return _tensor(
-        _keras1_array("glorot_uniform", _as_shape(shape), _generator(None))
-    )
+    return _tensor(_keras1_array("glorot_uniform", _as_shape(shape), _generator(None)))
 
 
 def he_normal(shape: Shape, name: str | None = None) -> tf.Tensor:
