@@ -64,20 +64,20 @@ def variable_tensor(variable: Any) -> Any:
     return getattr(variable, "value", variable) if IS_KERAS3 else variable
 
 
-class StepCounter(tf.Module):
+class StepCounter(tf.__internal__.tracking.AutoTrackable):
     """A per-layer counter of training calls, kept out of the layer's weights.
 
     The row-dropout mask of a step is a hash of (seed, step, id), so the
     counter must advance inside `tf.function`, `model.fit` and XLA alike. It
-    is a plain `tf.Variable` held by a `tf.Module`: neither Keras counts it as
-    a weight (so `get_weights()` stays `[W]`, as in Keras 1), while TF still
-    tracks it for checkpoints and SavedModel. It is on-read synchronised so
+    is a plain `tf.Variable` held by a trackable that is not a `tf.Module`:
+    tf_keras would count a module's variables as layer weights, and
+    `get_weights()` must stay `[W]` as in Keras 1. TF still tracks it for
+    checkpoints and SavedModel. It is on-read synchronised so
     that under a mirrored strategy each replica advances its own copy in step
     with the others, and all replicas drop the same rows.
     """
 
     def __init__(self, name: str = "dropout_step") -> None:
-        super().__init__(name=name)
         self.step = tf.Variable(
             0,
             dtype=tf.int64,
