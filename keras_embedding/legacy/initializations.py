@@ -325,6 +325,12 @@ class Keras1Function(keras.initializers.Initializer):
         return {"function": keras.saving.get_registered_name(self.function)}
 
 
+_OWN_CLASSES = {
+    "Keras1Initializer": Keras1Initializer,
+    "Keras1Function": Keras1Function,
+}
+
+
 def _is_keras1_callable(function: Callable[..., Any]) -> bool:
     """Tells Keras 1's `init(shape, name=None)` from `init(shape, dtype=None)`."""
     try:
@@ -364,13 +370,20 @@ def get(identifier: Any, seed: int | None = None) -> keras.initializers.Initiali
         if identifier in _KERAS1_NAMES:
             return Keras1Initializer(identifier, seed=seed)
         try:
-            return keras.initializers.get(identifier)
+            found = keras.initializers.get(identifier)
         except (ValueError, TypeError):
-            function = _serialized.find_registered(identifier)
-            if callable(function) and _is_keras1_callable(function):
-                return Keras1Function(function)
-            raise _invalid(identifier) from None
+            found = _serialized.find_registered(identifier)
+        # Keras 3 returns a registered function as it is, so a Keras 1 one
+        # still needs its wrapper.
+        if not callable(found):
+            raise _invalid(identifier)
+        return get(found, seed=seed)
     if isinstance(identifier, dict):
+        own = _OWN_CLASSES.get(str(identifier.get("class_name")).split(">")[-1])
+        if own is not None and isinstance(identifier.get("config"), dict):
+            # Built here so that a missing Keras 1 function gets its own
+            # error, which Keras's deserializer would bury.
+            return own.from_config(identifier["config"])
         try:
             return keras.initializers.get(_serialized.for_running_keras(identifier))
         except (ValueError, TypeError) as error:
