@@ -1,0 +1,131 @@
+"""keras_embedding under tf.distribute: mirrored, multi-worker, parameter servers.
+
+Each scenario runs in fresh processes (`tests/_distribute_worker.py`),
+because logical devices and cluster connections are process-wide and
+permanent. The workers measure; the assertions are here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from _distribute_worker import free_ports
+
+from keras_embedding._compat import IS_KERAS3
+
+WORKER = pathlib.Path(__file__).with_name("_distribute_worker.py")
+# Generous: a scenario takes seconds, but CI shares 2 cores between processes.
+TIMEOUT_S = 240
+# Single-device training on the same global batches is the truth.
+TOLERANCE = 1e-5
+
+pytestmark = pytest.mark.slow
+
+
+def run_workers(
+    scenario: str, tmp_path: pathlib.Path, envs: list[dict[str, str]]
+) -> list[dict[str, Any]]:
+    """Runs one worker process per env, all at once, and returns their findings.
+
+    Processes still running after `TIMEOUT_S` are killed (a hung collective
+    must fail the test, not the CI job).
+    """
+    procs = []
+    for index, extra_env in enumerate(envs):
+        out = tmp_path / f"{scenario}_{index}.json"
+        log = open(tmp_path / f"{scenario}_{index}.log", "w")  # noqa: SIM115
+        env = {**os.environ, **extra_env}
+        proc = subprocess.Popen(
+            [sys.executable, str(WORKER), scenario, str(out)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        procs.append((proc, out, log))
+    failures = []
+    try:
+        for proc, _, _ in procs:
+            try:
+                proc.wait(timeout=TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                failures.append(f"pid {proc.pid} timed out after {TIMEOUT_S}s")
+    finally:
+        for proc, _, log in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            log.close()
+    results = []
+    for index, (proc, out, log) in enumerate(procs):
+        if proc.returncode != 0 or not out.exists():
+            tail = pathlib.Path(log.name).read_text()[-3000:]
+            failures.append(f"worker {index} exited {proc.returncode}:\n{tail}")
+        else:
+            results.append(json.loads(out.read_text()))
+    if failures:
+        pytest.fail("\n".join(failures))
+    return results
+
+
+def check_matches_single_device(result: dict[str, Any], fit: bool = True) -> None:
+    """Training under the strategy equals training on one device."""
+    assert result["replicas"] == 2
+    assert result["trained_with"] == ("fit" if fit else "custom loop")
+    assert result["table_trained"]
+    assert result["dropout_mattered"]
+    for dropout in (0.0, 0.5):
+        measured = result[f"dropout_{dropout}"]
+        # With dropout on this only holds if every replica drops the rows that
+        # one device would drop for the whole global batch.
+        assert measured["max_abs_diff"] <= TOLERANCE, (dropout, measured)
+        # The table's gradient is reduced as IndexedSlices, not a dense
+        # (input_dim, output_dim) tensor.
+        assert measured["reduced_types"], "no reduction of the table's gradient"
+        assert set(measured["reduced_types"]) == {"IndexedSlices"}, measured
+
+
+@pytest.fixture(scope="module")
+def mirrored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    tmp_path = tmp_path_factory.mktemp("mirrored")
+    return run_workers("mirrored", tmp_path, [{}])[0]
+
+
+def test_mirrored_fit_matches_single_device(mirrored: dict[str, Any]) -> None:
+    check_matches_single_device(mirrored)
+
+
+def test_mirrored_replicas_drop_the_same_rows(mirrored: dict[str, Any]) -> None:
+    masks = mirrored["masks"]
+    for step_masks in masks:
+        first, second = step_masks
+        assert first == second
+        # Rows are really dropped and kept at rate 0.5.
+        assert 0 < sum(first) < len(first)
+    # A new mask every step.
+    assert len({tuple(m[0]) for m in masks}) == len(masks)
+
+
+def test_multi_worker_mirrored_fit_matches_single_device(
+    tmp_path: pathlib.Path,
+) -> None:
+    ports = free_ports(2)
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
+    envs = [
+        {
+            "TF_CONFIG": json.dumps(
+                {"cluster": cluster, "task": {"type": "worker", "index": index}}
+            )
+        }
+        for index in range(2)
+    ]
+    results = run_workers("mwms", tmp_path, envs)
+    for result in results:
+        # Keras 3's own fit cannot run under this strategy (keras#20585), so
+        # there the workers train with the custom loop Keras documents.
+        check_matches_single_device(result, fit=not IS_KERAS3)
