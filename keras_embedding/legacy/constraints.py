@@ -188,9 +188,13 @@ def get(identifier: Any) -> keras.constraints.Constraint | None:
         if identifier in _KERAS1_NAMES:
             return _KERAS1_NAMES[identifier]()
         try:
-            return keras.constraints.get(identifier)
+            found = keras.constraints.get(identifier)
         except (ValueError, TypeError):
-            raise _invalid(identifier) from None
+            found = None
+        # tf_keras hands an unknown name back unchanged instead of raising.
+        if not callable(found):
+            raise _invalid(identifier)
+        return found
     if _serialized.is_keras1_dict(identifier):
         kwargs = dict(identifier)
         cls = _KERAS1_NAMES.get(kwargs.pop("name"))
