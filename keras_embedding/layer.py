@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from keras_embedding import _compat
+from keras_embedding import _compat, _distribute
 from keras_embedding._compat import keras
 from keras_embedding.legacy import constraints as _constraints
 from keras_embedding.legacy import initializations as _initializations
@@ -292,15 +292,32 @@ class Embedding(keras.layers.Embedding):
             return
         if input_shape is not None:
             self._check_length(tf.TensorShape(input_shape))
+        _distribute.check_strategy(self.name)
         super().build(input_shape)
-        if self.dropout > 0.0:
-            self._step_counter = _compat.StepCounter()
-        if self._initial_table is not None:
-            self.set_weights([self._initial_table])
-            self._initial_table = None
+        # A first call inside tf.function builds the layer while tracing; the
+        # initial values must be set once, eagerly, not as graph ops.
+        with tf.init_scope():
+            if self.dropout > 0.0:
+                self._step_counter = _compat.StepCounter()
+            if self._initial_table is not None:
+                self.set_weights([self._initial_table])
+                self._initial_table = None
+
+    def get_weights(self) -> list[Any]:
+        # tf_keras lists a sharded table (ParameterServerStrategy) shard by
+        # shard; Keras 1 code expects `[table]`.
+        if _distribute.is_sharded(getattr(self, "embeddings", None)):
+            return _distribute.get_table(self.embeddings)
+        return super().get_weights()
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        if _distribute.is_sharded(getattr(self, "embeddings", None)):
+            _distribute.set_table(self.embeddings, weights, self.name)
+        else:
+            super().set_weights(weights)
 
     def call(self, inputs: Any, training: Any = None) -> tf.Tensor:
-        return self._legacy_call(inputs, training, super().call)
+        return self._legacy_call(inputs, training, self._gather)
 
     if _compat.IS_KERAS3:
 
@@ -401,6 +418,14 @@ class Embedding(keras.layers.Embedding):
         if self._output_regularizer is not None:
             self.add_loss(self._output_regularizer(outputs))
         return outputs
+
+    def _gather(self, ids: tf.Tensor) -> tf.Tensor:
+        if _compat.IS_KERAS3 and not self.lora_enabled:
+            # Keras 3's `ops.take` reads the whole table to learn its shape
+            # (for wrapping negative ids, which this layer rejects anyway).
+            rows = tf.gather(_compat.variable_tensor(self.embeddings), ids)
+            return tf.cast(rows, self.compute_dtype)
+        return super().call(ids)
 
     def _standardize_ids(self, inputs: Any) -> tf.Tensor:
         ids = tf.convert_to_tensor(inputs) if not tf.is_tensor(inputs) else inputs

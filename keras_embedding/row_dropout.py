@@ -20,22 +20,29 @@ _MASK32 = 0xFFFFFFFF
 # Multiplier of a well-studied 32-bit integer finaliser; any odd constant with
 # good avalanche would do. Products stay below 2**59, so int64 never overflows.
 _MIX = 0x45D9F3B
+_GOLDEN = 0x9E3779B9
+
+
+def _xor(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+    return tf.bitwise.bitwise_xor(a, b)
+
+
+def _low32(x: tf.Tensor) -> tf.Tensor:
+    return tf.bitwise.bitwise_and(x, tf.constant(_MASK32, tf.int64))
 
 
 def _mix32(x: tf.Tensor) -> tf.Tensor:
     """Avalanches a 32-bit value held in an int64 tensor (output < 2**32)."""
     for _ in range(2):
-        x = tf.bitwise.bitwise_and(
-            tf.bitwise.bitwise_xor(tf.bitwise.right_shift(x, 16), x) * _MIX, _MASK32
-        )
-    return tf.bitwise.bitwise_xor(tf.bitwise.right_shift(x, 16), x)
+        x = _low32(_xor(tf.bitwise.right_shift(x, 16), x) * _MIX)
+    return _xor(tf.bitwise.right_shift(x, 16), x)
 
 
 def row_uniform(ids: tf.Tensor, seed: int, step: tf.Tensor) -> tf.Tensor:
     """A uniform number in [0, 2**32) for each id, fixed by (seed, step, id).
 
     Args:
-        ids: integer tensor of row ids, any shape, values >= 0.
+        ids: integer tensor of row ids, any shape.
         seed: Python int; selects the sequence of masks.
         step: scalar integer tensor; a new mask for every value.
 
@@ -43,12 +50,16 @@ def row_uniform(ids: tf.Tensor, seed: int, step: tf.Tensor) -> tf.Tensor:
         An int64 tensor shaped like `ids`. Equal ids give equal values.
     """
     step = tf.cast(step, tf.int64)
-    key0 = _mix32(tf.constant(seed & _MASK32, tf.int64) ^ _mix32(step & _MASK32))
-    key1 = _mix32(key0 ^ (tf.bitwise.right_shift(step, 32) & _MASK32))
+    seed_word = tf.constant(seed & _MASK32, tf.int64)
+    key0 = _mix32(_xor(seed_word, _mix32(_low32(step))))
+    # The golden-ratio constant keeps key1 from equalling _mix32(key0), which
+    # would cancel the last round for id 0.
+    step_high = _low32(tf.bitwise.right_shift(step, 32))
+    key1 = _mix32(_xor(_xor(key0, _GOLDEN), step_high))
     ids = tf.cast(ids, tf.int64)
-    low = tf.bitwise.bitwise_and(ids, _MASK32)
-    high = tf.bitwise.bitwise_and(tf.bitwise.right_shift(ids, 32), _MASK32)
-    return _mix32(_mix32(low ^ key0) ^ high ^ key1)
+    low = _low32(ids)
+    high = _low32(tf.bitwise.right_shift(ids, 32))
+    return _mix32(_xor(_mix32(_xor(low, key0)), _xor(high, key1)))
 
 
 def row_keep_scale(
