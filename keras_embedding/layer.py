@@ -324,6 +324,12 @@ class Embedding(keras.layers.Embedding):
         def quantized_call(self, inputs: Any, training: Any = None) -> tf.Tensor:
             return self._legacy_call(inputs, training, super().quantized_call)
 
+        def quantize(self, mode: Any = None, type_check: bool = True, **kwargs: Any):
+            # Keras refuses to quantize subclasses unless told that the
+            # subclass keeps the quantized lookup; this one wraps it unchanged.
+            del type_check
+            return super().quantize(mode, type_check=False, **kwargs)
+
     def compute_output_shape(self, input_shape: Any) -> tuple[int | None, ...]:
         shape = tf.TensorShape(input_shape)
         self._check_length(shape)
