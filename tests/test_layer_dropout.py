@@ -47,10 +47,10 @@ def test_training_drops_whole_rows_shared_by_the_batch():
     assert 0.04 < np.std(fractions) < 0.09
 
 
-def test_keras1_fixture_draws_have_the_same_structure():
+def test_keras1_fixture_draws_have_the_same_structure(fixtures_dir):
     # The 5 Keras 1.2.2 train-phase draws zero exactly the occurrences of a
     # set of ids; ours do the same on the same input.
-    data = np.load("tests/fixtures/keras1/m12_dropout02.npz")
+    data = np.load(fixtures_dir / "keras1" / "m12_dropout02.npz")
     ids = data["x"]
     for draw in data["embedding_output_train_phase_5draws"]:
         _dropped_rows(draw, ids)
