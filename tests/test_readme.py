@@ -30,7 +30,13 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert command in ci_lines
 
 
-@pytest.mark.parametrize("heading", ["Quickstart"])
+def test_porting_section_ports_both_keras1_files():
+    blocks = _blocks("python", "Porting a Keras 1 model")
+    assert "m13_input_length10_flatten_dense" in blocks[0]
+    assert "ncf_ml-1m_GMF_8" in blocks[1]
+
+
+@pytest.mark.parametrize("heading", ["Quickstart", "Porting a Keras 1 model"])
 def test_python_examples_run(heading, monkeypatch):
     monkeypatch.chdir(ROOT)
     for block in _blocks("python", heading):
