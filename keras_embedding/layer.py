@@ -434,6 +434,15 @@ class Embedding(keras.layers.Embedding):
         return super().call(ids)
 
     def _standardize_ids(self, inputs: Any) -> tf.Tensor:
+        if isinstance(inputs, tf.SparseTensor):
+            raise TypeError(
+                self._error(
+                    "SparseTensor ids are not supported: pass dense ids "
+                    "(`tf.sparse.to_dense`, padding with 0 and `mask_zero=True`) "
+                    "or a RaggedTensor. Received: a SparseTensor of shape "
+                    f"{inputs.shape}"
+                )
+            )
         ids = tf.convert_to_tensor(inputs) if not tf.is_tensor(inputs) else inputs
         dtype = tf.as_dtype(ids.dtype)
         wide = self.input_dim > _INT32_MAX

@@ -292,3 +292,21 @@ def test_lookup_does_no_vocabulary_sized_work():
         for out in op.outputs:
             if out.shape.rank:
                 assert vocab not in out.shape.as_list(), (op.type, op.name)
+
+
+def test_ragged_ids_give_ragged_rows_with_dropout():
+    layer, table = _built(10, 2, dropout=0.5, seed=4)
+    ids = tf.ragged.constant([[1, 2, 3], [4]])
+    out = layer(ids)
+    assert isinstance(out, tf.RaggedTensor)
+    np.testing.assert_array_equal(out.flat_values.numpy(), table[[1, 2, 3, 4]])
+    dropped = layer(ids, training=True).flat_values.numpy()
+    kept = ~np.all(dropped == 0, axis=-1)
+    np.testing.assert_array_equal(dropped[kept], 2 * table[[1, 2, 3, 4]][kept])
+
+
+def test_sparse_ids_raise_clear_error():
+    layer, _ = _built(10, 2, name="words")
+    ids = tf.sparse.from_dense(tf.constant([[1, 0, 3]]))
+    with pytest.raises(TypeError, match="'words'.*SparseTensor"):
+        layer(ids)
