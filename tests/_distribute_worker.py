@@ -17,9 +17,11 @@ Scenarios:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -70,11 +72,20 @@ def build_model(dropout: float) -> Any:
     constant = keras.initializers.Constant
     inputs = keras.Input((LENGTH,), dtype="int32")
     embedding = Embedding(
-        VOCAB, DIM, init=constant(table), mask_zero=True, dropout=dropout, seed=SEED
+        VOCAB,
+        DIM,
+        init=constant(table),
+        mask_zero=True,
+        dropout=dropout,
+        seed=SEED,
+        name="table",
     )
     hidden = keras.layers.GlobalAveragePooling1D()(embedding(inputs))
     dense = keras.layers.Dense(
-        1, kernel_initializer=constant(kernel), bias_initializer=constant(bias)
+        1,
+        kernel_initializer=constant(kernel),
+        bias_initializer=constant(bias),
+        name="head",
     )
     model = keras.Model(inputs, dense(hidden))
     model.compile(
@@ -85,8 +96,11 @@ def build_model(dropout: float) -> Any:
 
 
 def trained_weights(model: Any) -> list[np.ndarray]:
-    """The model's trainable weights (the table first) as numpy arrays."""
-    return [np.asarray(v.numpy()) for v in model.trainable_weights]
+    """Table, kernel and bias as whole arrays, however they are distributed."""
+    table, head = model.get_layer("table"), model.get_layer("head")
+    variables = (table.embeddings, head.kernel, head.bias)
+    # Reading a sharded variable as a tensor joins its shards.
+    return [np.asarray(tf.convert_to_tensor(v)) for v in variables]
 
 
 def single_device_weights(dropout: float) -> list[np.ndarray]:
@@ -295,9 +309,164 @@ def mwms(out: dict[str, Any]) -> None:
     compare_with_single_device(tf.distribute.MultiWorkerMirroredStrategy(), out)
 
 
+def in_process_cluster(
+    workers: int, parameter_servers: int
+) -> tf.distribute.cluster_resolver.ClusterResolver:
+    """Starts worker and PS servers in this process, on loopback ports.
+
+    This process is the coordinator. The servers live as long as the process
+    (TF cannot stop an in-process server), which is why this runs in a
+    throwaway process.
+    """
+    ports = iter(free_ports(workers + parameter_servers))
+    spec = {
+        "worker": [f"127.0.0.1:{next(ports)}" for _ in range(workers)],
+        "ps": [f"127.0.0.1:{next(ports)}" for _ in range(parameter_servers)],
+    }
+    cluster = tf.train.ClusterSpec(spec)
+    # A worker with fewer inter-op threads than the cluster has workers + 1
+    # can deadlock on its own closures (see tf_keras's multi_worker tests).
+    config = tf.compat.v1.ConfigProto(inter_op_parallelism_threads=workers + 1)
+    for job, addresses in spec.items():
+        for index in range(len(addresses)):
+            _SERVERS.append(
+                tf.distribute.Server(
+                    cluster, job_name=job, task_index=index, config=config
+                )
+            )
+    return tf.distribute.cluster_resolver.SimpleClusterResolver(
+        cluster, rpc_layer="grpc"
+    )
+
+
+_SERVERS: list[tf.distribute.Server] = []
+
+
+def ps_strategy(
+    resolver: tf.distribute.cluster_resolver.ClusterResolver, shards: int
+) -> tf.distribute.Strategy:
+    partitioner = tf.distribute.experimental.partitioners.FixedShardsPartitioner(shards)
+    return tf.distribute.experimental.ParameterServerStrategy(
+        resolver, variable_partitioner=partitioner
+    )
+
+
+def lookup_graph(layer: Any) -> dict[str, Any]:
+    """What a training call and its gradient do to the shards, in the graph."""
+    table = layer.embeddings
+    found: dict[str, Any] = {}
+
+    @tf.function(input_signature=[tf.TensorSpec((None, LENGTH), tf.int32)])
+    def forward_backward(ids: tf.Tensor) -> tf.Tensor:
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(layer(ids, training=True))
+        gradients = tape.gradient(loss, table.variables)
+        found["gradient_types"] = [type(g).__name__ for g in gradients]
+        return loss
+
+    graph = forward_backward.get_concrete_function().graph
+    ops = graph.get_operations()
+    found["gathers"] = sum(op.type == "ResourceGather" for op in ops)
+    # Concatenating the shards needs a full read of each shard first.
+    found["full_reads"] = [
+        op.name
+        for op in ops
+        if op.type == "ReadVariableOp" and op.get_attr("dtype") == table.dtype
+    ]
+    return found
+
+
+def sharded_layer_api(strategy: tf.distribute.Strategy) -> dict[str, Any]:
+    """`weights=`, `get_weights`, `set_weights` and `layer.W` on a sharded table."""
+    from keras_embedding import Embedding
+
+    table = initial_weights()[0]
+    with strategy.scope():
+        layer = Embedding(VOCAB, DIM, weights=[table], dropout=0.5, seed=SEED)
+        layer.build((None, LENGTH))
+    found: dict[str, Any] = {
+        "type": type(layer.W).__name__,
+        "W_is_embeddings": layer.W is layer.embeddings,
+        "shards": [
+            [list(v.shape), v.device] for v in getattr(layer.W, "variables", [])
+        ],
+        "weights_arg": max_abs_diff(layer.get_weights(), [table]),
+    }
+    replacement = table[::-1].copy()
+    layer.set_weights([replacement])
+    found["set_get"] = max_abs_diff(layer.get_weights(), [replacement])
+    found["W_numpy"] = max_abs_diff([layer.W.numpy()], [replacement])
+    try:
+        layer.set_weights([replacement[:-1]])
+        found["bad_shape_error"] = None
+    except ValueError as error:
+        found["bad_shape_error"] = str(error)
+    found.update(lookup_graph(layer))
+    return found
+
+
+def ps_fit(strategy: tf.distribute.Strategy, dropout: float) -> Any:
+    """`model.fit` through the strategy's ClusterCoordinator (tf_keras)."""
+    from keras_embedding._compat import keras
+
+    ids, targets = global_batches()
+
+    def dataset_fn(context: tf.distribute.InputContext) -> tf.data.Dataset:
+        # One worker: it runs the scheduled steps in order, on these batches.
+        data = tf.data.Dataset.from_tensor_slices((ids, targets))
+        return data.batch(GLOBAL_BATCH).repeat()
+
+    with strategy.scope():
+        model = build_model(dropout)
+    creator = keras.utils.experimental.DatasetCreator(dataset_fn)
+    model.fit(creator, epochs=1, steps_per_epoch=STEPS, verbose=0)
+    return model
+
+
+def restored_weights(path: str, strategy: tf.distribute.Strategy | None) -> Any:
+    """Weights of a fresh model (under `strategy`, if any) restored from `path`."""
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+    with scope:
+        model = build_model(0.5)
+    tf.train.Checkpoint(model=model).restore(path).assert_existing_objects_matched()
+    shards = getattr(model.get_layer("table").embeddings, "variables", [None])
+    return trained_weights(model), len(shards)
+
+
+def ps(out: dict[str, Any]) -> None:
+    """ParameterServerStrategy: 2 PS and 1 worker, all in this process."""
+    from keras_embedding import Embedding
+    from keras_embedding._compat import IS_KERAS3
+
+    resolver = in_process_cluster(workers=1, parameter_servers=2)
+    strategy = ps_strategy(resolver, shards=2)
+    if IS_KERAS3:
+        try:
+            with strategy.scope():
+                Embedding(VOCAB, DIM).build((None, LENGTH))
+            out["keras3_error"] = None
+        except NotImplementedError as error:
+            out["keras3_error"] = str(error)
+        return
+    out["api"] = sharded_layer_api(strategy)
+    model = ps_fit(strategy, dropout=0.5)
+    weights = trained_weights(model)
+    out["fit_max_abs_diff"] = max_abs_diff(weights, single_device_weights(0.5))
+    out["dropout_mattered"] = max_abs_diff(weights, single_device_weights(0.0)) > 1e-3
+    path = tf.train.Checkpoint(model=model).save(tempfile.mkdtemp() + "/ckpt")
+    out["restore"] = {}
+    for name, target in (("3_shards", ps_strategy(resolver, 3)), ("1_device", None)):
+        restored, shards = restored_weights(path, target)
+        out["restore"][name] = {
+            "shards": shards,
+            "max_abs_diff": max_abs_diff(restored, weights),
+        }
+
+
 SCENARIOS: dict[str, Callable[[dict[str, Any]], None]] = {
     "mirrored": mirrored,
     "mwms": mwms,
+    "ps": ps,
 }
 
 

@@ -129,3 +129,70 @@ def test_multi_worker_mirrored_fit_matches_single_device(
         # Keras 3's own fit cannot run under this strategy (keras#20585), so
         # there the workers train with the custom loop Keras documents.
         check_matches_single_device(result, fit=not IS_KERAS3)
+
+
+@pytest.fixture(scope="module")
+def parameter_servers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    tmp_path = tmp_path_factory.mktemp("ps")
+    return run_workers("ps", tmp_path, [{}])[0]
+
+
+@pytest.mark.skipif(IS_KERAS3, reason="Keras 3 has no parameter-server training")
+def test_sharded_table_keeps_the_one_table_api(
+    parameter_servers: dict[str, Any],
+) -> None:
+    api = parameter_servers["api"]
+    assert api["type"] == "ShardedVariable"
+    assert api["W_is_embeddings"]
+    # Split along the vocabulary, one shard on each parameter server.
+    assert [shape for shape, _ in api["shards"]] == [[12, 4], [12, 4]]
+    assert {device.split("/device")[0] for _, device in api["shards"]} == {
+        "/job:ps/replica:0/task:0",
+        "/job:ps/replica:0/task:1",
+    }
+    # weights=, set_weights/get_weights and layer.W speak in whole tables.
+    assert api["weights_arg"] == 0.0
+    assert api["set_get"] == 0.0
+    assert api["W_numpy"] == 0.0
+    assert "expects one array of shape (24, 4)" in api["bad_shape_error"]
+
+
+@pytest.mark.skipif(IS_KERAS3, reason="Keras 3 has no parameter-server training")
+def test_sharded_lookup_goes_shard_by_shard(parameter_servers: dict[str, Any]) -> None:
+    graph = parameter_servers["api"]
+    # One gather per shard, no full read of any shard (which a concatenation
+    # of the shards would need), and a sparse gradient for each shard.
+    assert graph["gathers"] == 2
+    assert graph["full_reads"] == []
+    assert graph["gradient_types"] == ["IndexedSlices", "IndexedSlices"]
+
+
+@pytest.mark.skipif(IS_KERAS3, reason="Keras 3 has no parameter-server training")
+def test_cluster_coordinator_fit_matches_single_device(
+    parameter_servers: dict[str, Any],
+) -> None:
+    # Dropout on: the step counter on the parameter servers advances once per
+    # step, so the masks are those of single-device training.
+    assert parameter_servers["fit_max_abs_diff"] <= TOLERANCE
+    assert parameter_servers["dropout_mattered"]
+
+
+@pytest.mark.skipif(IS_KERAS3, reason="Keras 3 has no parameter-server training")
+def test_checkpoint_restores_into_other_shard_counts(
+    parameter_servers: dict[str, Any],
+) -> None:
+    restore = parameter_servers["restore"]
+    assert restore["3_shards"]["shards"] == 3
+    assert restore["1_device"]["shards"] == 1
+    for measured in restore.values():
+        assert measured["max_abs_diff"] == 0.0
+
+
+@pytest.mark.skipif(not IS_KERAS3, reason="tf_keras supports parameter servers")
+def test_keras3_parameter_servers_point_to_tf_keras(
+    parameter_servers: dict[str, Any],
+) -> None:
+    message = parameter_servers["keras3_error"]
+    assert message is not None, "building under ParameterServerStrategy passed"
+    assert "TF_USE_LEGACY_KERAS=1" in message
+    assert "tf_keras" in message
