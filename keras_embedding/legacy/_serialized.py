@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from keras_embedding._compat import IS_KERAS3, keras
@@ -58,3 +59,49 @@ def find_registered(name: str) -> Any:
         if key.endswith(">" + name)
     ]
     return matches[0] if len(matches) == 1 else None
+
+
+def resolve(
+    identifier: Any,
+    keras1_names: dict[str, Callable[..., Any]],
+    keras_get: Callable[[Any], Any],
+    invalid: Callable[[Any], Exception],
+) -> Any:
+    """The lookup shared by the legacy `get()` functions.
+
+    Args:
+        identifier: a name, a Keras 1 `{'name': ...}` dict, a Keras 2 or
+            Keras 3 serialized dict, or a callable (returned as given).
+        keras1_names: Keras 1 names, mapped to the class or factory to call
+            with the dict's other entries; they win over modern names.
+        keras_get: the running Keras's `get()` for the same kind of object.
+        invalid: builds the error for a value that resolves to nothing.
+    """
+    if isinstance(identifier, str):
+        if identifier in keras1_names:
+            return keras1_names[identifier]()
+        try:
+            found = keras_get(identifier)
+        except (ValueError, TypeError):
+            found = None
+        # tf_keras hands an unknown name back unchanged instead of raising.
+        if not callable(found):
+            raise invalid(identifier)
+        return found
+    if is_keras1_dict(identifier):
+        kwargs = dict(identifier)
+        factory = keras1_names.get(kwargs.pop("name"))
+        if factory is None:
+            raise invalid(identifier)
+        try:
+            return factory(**kwargs)
+        except TypeError as error:
+            raise invalid(identifier) from error
+    if isinstance(identifier, dict):
+        try:
+            return keras_get(for_running_keras(identifier))
+        except (ValueError, TypeError) as error:
+            raise invalid(identifier) from error
+    if callable(identifier):
+        return identifier
+    raise invalid(identifier)

@@ -184,31 +184,6 @@ def get(identifier: Any) -> keras.constraints.Constraint | None:
     """
     if identifier is None:
         return None
-    if isinstance(identifier, str):
-        if identifier in _KERAS1_NAMES:
-            return _KERAS1_NAMES[identifier]()
-        try:
-            found = keras.constraints.get(identifier)
-        except (ValueError, TypeError):
-            found = None
-        # tf_keras hands an unknown name back unchanged instead of raising.
-        if not callable(found):
-            raise _invalid(identifier)
-        return found
-    if _serialized.is_keras1_dict(identifier):
-        kwargs = dict(identifier)
-        cls = _KERAS1_NAMES.get(kwargs.pop("name"))
-        if cls is None:
-            raise _invalid(identifier)
-        try:
-            return cls(**kwargs)
-        except TypeError as error:
-            raise _invalid(identifier) from error
-    if isinstance(identifier, dict):
-        try:
-            return keras.constraints.get(_serialized.for_running_keras(identifier))
-        except (ValueError, TypeError) as error:
-            raise _invalid(identifier) from error
-    if callable(identifier):
-        return identifier
-    raise _invalid(identifier)
+    return _serialized.resolve(
+        identifier, _KERAS1_NAMES, keras.constraints.get, _invalid
+    )

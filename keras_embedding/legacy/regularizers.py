@@ -160,31 +160,6 @@ def get(identifier: Any) -> keras.regularizers.Regularizer | None:
     """
     if identifier is None:
         return None
-    if isinstance(identifier, str):
-        if identifier in _KERAS1_NAMES:
-            return _KERAS1_NAMES[identifier]()
-        try:
-            found = keras.regularizers.get(identifier)
-        except (ValueError, TypeError):
-            found = None
-        # tf_keras hands an unknown name back unchanged instead of raising.
-        if not callable(found):
-            raise _invalid(identifier)
-        return found
-    if _serialized.is_keras1_dict(identifier):
-        kwargs = dict(identifier)
-        factory = _KERAS1_NAMES.get(kwargs.pop("name"))
-        if factory is None:
-            raise _invalid(identifier)
-        try:
-            return factory(**kwargs)
-        except TypeError as error:
-            raise _invalid(identifier) from error
-    if isinstance(identifier, dict):
-        try:
-            return keras.regularizers.get(_serialized.for_running_keras(identifier))
-        except (ValueError, TypeError) as error:
-            raise _invalid(identifier) from error
     if hasattr(identifier, "set_param") or hasattr(identifier, "set_layer"):
         raise ValueError(
             "A Keras 1.0-protocol regularizer (with `set_param`/`set_layer` "
@@ -194,6 +169,6 @@ def get(identifier: Any) -> keras.regularizers.Regularizer | None:
             "penalty, or subclass `keras.regularizers.Regularizer`. "
             f"Received: regularizer={identifier!r}"
         )
-    if callable(identifier):
-        return identifier
-    raise _invalid(identifier)
+    return _serialized.resolve(
+        identifier, _KERAS1_NAMES, keras.regularizers.get, _invalid
+    )
