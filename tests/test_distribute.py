@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 from typing import Any
@@ -26,6 +27,10 @@ TIMEOUT_S = 240
 TOLERANCE = 1e-5
 
 pytestmark = pytest.mark.slow
+
+README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+# Where the section is drafted until it is merged into README.md.
+README_DRAFT = pathlib.Path("/work/scratch/readme_scaling.md")
 
 
 def run_workers(
@@ -196,3 +201,35 @@ def test_keras3_parameter_servers_point_to_tf_keras(
     assert message is not None, "building under ParameterServerStrategy passed"
     assert "TF_USE_LEGACY_KERAS=1" in message
     assert "tf_keras" in message
+
+
+def scaling_out_examples() -> list[str]:
+    """The python blocks of the README's "Scaling out" section."""
+    for path in (README, README_DRAFT):
+        text = "\n" + path.read_text() if path.exists() else ""
+        start = text.find("\n## Scaling out\n")
+        if start != -1:
+            end = text.find("\n## ", start + 1)
+            section = text[start : end if end != -1 else len(text)]
+            return re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    return []
+
+
+@pytest.mark.parametrize(
+    "example",
+    scaling_out_examples()
+    or [pytest.param("", marks=pytest.mark.skip(reason="no Scaling out section"))],
+)
+def test_scaling_out_example_runs(example: str, tmp_path: pathlib.Path) -> None:
+    # Each example sets up its own strategy (one even picks the Keras), so
+    # each gets a fresh process.
+    script = tmp_path / "example.py"
+    script.write_text(example)
+    completed = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
