@@ -29,8 +29,6 @@ TOLERANCE = 1e-5
 pytestmark = pytest.mark.slow
 
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
-# Where the section is drafted until it is merged into README.md.
-README_DRAFT = pathlib.Path("/work/scratch/readme_scaling.md")
 
 
 def run_workers(
@@ -205,21 +203,14 @@ def test_keras3_parameter_servers_point_to_tf_keras(
 
 def scaling_out_examples() -> list[str]:
     """The python blocks of the README's "Scaling out" section."""
-    for path in (README, README_DRAFT):
-        text = "\n" + path.read_text() if path.exists() else ""
-        start = text.find("\n## Scaling out\n")
-        if start != -1:
-            end = text.find("\n## ", start + 1)
-            section = text[start : end if end != -1 else len(text)]
-            return re.findall(r"```python\n(.*?)```", section, flags=re.S)
-    return []
+    text = README.read_text()
+    start = text.index("\n## Scaling out\n")
+    end = text.find("\n## ", start + 1)
+    section = text[start : end if end != -1 else len(text)]
+    return re.findall(r"```python\n(.*?)```", section, flags=re.S)
 
 
-@pytest.mark.parametrize(
-    "example",
-    scaling_out_examples()
-    or [pytest.param("", marks=pytest.mark.skip(reason="no Scaling out section"))],
-)
+@pytest.mark.parametrize("example", scaling_out_examples())
 def test_scaling_out_example_runs(example: str, tmp_path: pathlib.Path) -> None:
     # Each example sets up its own strategy (one even picks the Keras), so
     # each gets a fresh process.
