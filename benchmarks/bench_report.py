@@ -33,12 +33,18 @@ def paired_ratio(numerator: list[float], denominator: list[float]) -> float:
 
 def net_ratio(
     numerator: list[float], denominator: list[float], overhead: list[float]
-) -> float:
-    """`paired_ratio` after taking the same round's call overhead off both."""
-    return statistics.median(
+) -> float | None:
+    """`paired_ratio` after taking the same round's call overhead off both.
+
+    Rounds where the denominator is not above the overhead (pure noise) are
+    left out; None if that leaves none.
+    """
+    ratios = [
         (n - o) / (d - o)
         for n, d, o in zip(numerator, denominator, overhead, strict=True)
-    )
+        if d > o
+    ]
+    return statistics.median(ratios) if ratios else None
 
 
 def _ratio(
@@ -57,19 +63,23 @@ def _ratio(
 
 
 def _flatness(
-    results: dict[str, Any], group: str, variant: str, shape: dict[str, int]
-) -> tuple[float | None, int | None]:
-    """Median time at `shape` over that at the smallest vocab of the same dim."""
-    same_dim = [
-        row
-        for row in _rows(results, group=group, variant=variant, dim=shape["dim"])
-        if row["batch"] == shape["batch"] and row["seq_len"] == shape["seq_len"]
-    ]
-    top = _one(results, group=group, variant=variant, **shape)
-    if top is None or not same_dim:
-        return None, None
-    base = min(same_dim, key=lambda row: row["vocab"])
-    return top["median_s"] / base["median_s"], base["vocab"]
+    results: dict[str, Any], group: str, variant: str
+) -> tuple[tuple[float | None, float | None], int | None]:
+    """(ratio, net ratio) of the largest to the smallest V, and that smallest V.
+
+    Both sizes were timed in the same interleaved rounds (`flatness` rows).
+    """
+    rows = [r for r in results["flatness"] if r["group"] == group]
+    vocabs = sorted({r["vocab"] for r in rows})
+    if len(vocabs) < 2:
+        return (None, None), None
+    pick = {(r["variant"], r["vocab"]): r["per_call_s"] for r in rows}
+    large, small = pick[(variant, vocabs[-1])], pick[(variant, vocabs[0])]
+    overhead = pick[(OVERHEAD, vocabs[-1])]
+    return (
+        paired_ratio(large, small),
+        net_ratio(large, small, overhead),
+    ), vocabs[0]
 
 
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -146,11 +156,11 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     for name, text, group, num, den, limit in cases:
         add(name, text, _ratio(results, group, num, den, shape), limit, "<=")
     for group, label in (("b_dropout_forward", "b"), ("c_sgd_step", "c")):
-        value, base = _flatness(results, group, "keras_embedding_dropout", shape)
+        values, base = _flatness(results, group, "keras_embedding_dropout")
         add(
             f"{label}_flat",
             f"({label}) flat in V: time at V={shape['vocab']} / at V={base}",
-            (value, None),
+            values,
             FLAT_LIMIT,
             "<=",
         )
@@ -205,6 +215,7 @@ def markdown(results: dict[str, Any]) -> str:
             )
         cells.append(f"{t['op']} {t['limit']}")
         lines.append("| " + " | ".join(cells) + " |")
+    lines += _flatness_lines(results)
     for group in _groups(results):
         variants = GROUPS[group.removesuffix(XLA_SUFFIX)]
         lines += ["", f"### {group}: ms per call (ratio to tf.gather, paired)", ""]
@@ -253,6 +264,31 @@ def markdown(results: dict[str, Any]) -> str:
             )
     lines += _bandwidth_lines(results["bandwidth"])
     return "\n".join(lines) + "\n"
+
+
+def _flatness_lines(results: dict[str, Any]) -> list[str]:
+    rows = results["flatness"]
+    vocabs = sorted({r["vocab"] for r in rows})
+    if len(vocabs) < 2:
+        return []
+    small, large = vocabs[0], vocabs[-1]
+    lines = [
+        "",
+        f"### Flatness: V={large:.0e} against V={small:.0e}, timed interleaved",
+        "",
+        f"| group | variant | ms at V={small:.0e} | ms at V={large:.0e} "
+        "| ratio (paired) |",
+        "|---|---|---|---|---|",
+    ]
+    pick = {(r["group"], r["variant"], r["vocab"]): r for r in rows}
+    for group, variant, _ in sorted(k for k in pick if k[2] == small):
+        a, b = pick[(group, variant, small)], pick[(group, variant, large)]
+        ratio = paired_ratio(b["per_call_s"], a["per_call_s"])
+        lines.append(
+            f"| {group} | {variant} | {_ms(a['median_s'])} | {_ms(b['median_s'])}"
+            f" | {ratio:.2f} |"
+        )
+    return lines
 
 
 def _bandwidth_lines(bw: dict[str, Any]) -> list[str]:

@@ -13,15 +13,16 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import tensorflow as tf
 
 # One call of a benchmarked function: gets the call index (to cycle inputs)
 # and returns something holding the result tensor(s).
 Call = Callable[[int], Any]
+Key = TypeVar("Key", bound=Hashable)
 
 
 @dataclass
@@ -58,22 +59,22 @@ def sync(result: Any) -> None:
 
 
 def interleave(
-    calls: Mapping[str, Call],
+    calls: Mapping[Key, Call],
     rounds: int,
     min_sample_s: float,
     warmup: int = 2,
-) -> dict[str, Timing]:
+) -> dict[Key, Timing]:
     """Times every call in `calls`, interleaved, after `warmup` calls each.
 
     Args:
-        calls: variant name -> function of the call index.
+        calls: variant key -> function of the call index.
         rounds: number of samples per variant (the median is over these).
         min_sample_s: lower bound on the duration of one sample.
         warmup: untimed calls per variant first (tracing, XLA compilation,
             allocator and cache warm-up).
 
     Returns:
-        Variant name -> its `Timing`.
+        Variant key -> its `Timing`.
     """
     timings = {name: Timing() for name in calls}
     for name, call in calls.items():
@@ -83,7 +84,7 @@ def interleave(
         sync(call(warmup))
         single = time.perf_counter() - start
         timings[name].inner = max(1, math.ceil(min_sample_s / max(single, 1e-9)))
-    names: Sequence[str] = list(calls)
+    names = list(calls)
     for r in range(rounds):
         shift = r % len(names)
         for name in [*names[shift:], *names[:shift]]:
@@ -95,16 +96,3 @@ def interleave(
             sync(result)
             timings[name].per_call_s.append((time.perf_counter() - start) / inner)
     return timings
-
-
-def paired_ratio(numerator: Timing, denominator: Timing) -> float:
-    """Median over rounds of the per-round time ratio of two variants.
-
-    Both samples of a round ran next to each other, so each round's ratio sees
-    nearly the same machine load; its median is steadier than the ratio of
-    the two medians when other processes come and go.
-    """
-    ratios = [
-        n / d for n, d in zip(numerator.per_call_s, denominator.per_call_s, strict=True)
-    ]
-    return statistics.median(ratios)

@@ -26,13 +26,17 @@ from typing import Any
 
 import bench_report
 import tensorflow as tf
-from bench_cases import GROUPS, XLA_SUFFIX, LookupCase, Shape
+from bench_cases import GROUPS, OVERHEAD, XLA_SUFFIX, LookupCase, Shape
 from bench_fit import LAYERS, OPTIMIZERS, fit_benchmark
 from bench_timing import interleave
 
 from keras_embedding._compat import IS_KERAS3, keras
 
 HERE = Path(__file__).resolve().parent
+# Issue 3 wants (b) and (c) flat in V; tf.gather is timed alongside to show
+# how much of any growth is the memory system's rather than the layer's.
+FLAT_GROUPS = ("b_dropout_forward", "c_sgd_step")
+FLAT_VARIANTS = ("gather", "keras_embedding_dropout")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,9 +75,9 @@ FULL = Plan(
     fit_vocabs=(10**3, 10**4, 10**5, 10**6),
     bandwidth_batch=1024,
     copy_bytes=2**28,
-    rounds=11,
+    rounds=21,
     min_sample_s=0.02,
-    fit_rounds=5,
+    fit_rounds=7,
     fit_min_sample_s=0.3,
     fit_max_steps=40,
 )
@@ -188,6 +192,29 @@ def _copy_bandwidth(plan: Plan, device: str) -> tuple[float, float]:
     return seconds, 2 * plan.copy_bytes / seconds
 
 
+def _flatness(
+    plan: Plan, small: LookupCase, large: LookupCase, device: str
+) -> list[dict[str, Any]]:
+    """(b) and (c) at two vocabulary sizes, interleaved in the same rounds.
+
+    Comparing two separately timed shapes would mix in any change of machine
+    load between them; timing both in one interleaved set makes the V=1e6 /
+    V=1e3 ratio as trustworthy as the within-group ratios.
+    """
+    rows = []
+    for group in FLAT_GROUPS:
+        calls = {}
+        for case in (small, large):
+            functions = case.functions(group)
+            for variant in (*FLAT_VARIANTS, OVERHEAD):
+                calls[(variant, case.shape)] = functions[variant]
+        with tf.device(device):
+            timings = interleave(calls, plan.rounds, plan.min_sample_s)
+        for (variant, shape), t in timings.items():
+            rows += _lookup_rows(group, shape, {variant: t})
+    return rows
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Runs the whole benchmark and returns the results dict."""
     start = time.perf_counter()
@@ -210,12 +237,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "load_average_start": os.getloadavg(),
         },
         "lookup": [],
+        "flatness": [],
         "fit": [],
     }
     groups = [g + suffix for suffix in ("", XLA_SUFFIX) for g in GROUPS]
     shapes = plan.shapes()
+    flat_base = LookupCase(
+        dataclasses.replace(target, vocab=min(plan.vocabs)), args.device
+    )
     for n, shape in enumerate(shapes, 1):
         case = LookupCase(shape, args.device)
+        if shape == target:
+            results["flatness"] = _flatness(plan, flat_base, case, args.device)
+            _log(f"flatness: V={flat_base.shape.vocab:.0e} vs {shape.vocab:.0e}", start)
         for group in groups:
             with tf.device(args.device):
                 timings = interleave(
@@ -232,6 +266,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             )
         del case
         gc.collect()
+    del flat_base
     for vocab in plan.fit_vocabs:
         shape = dataclasses.replace(target, vocab=vocab)
         for optimizer in OPTIMIZERS:

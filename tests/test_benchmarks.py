@@ -123,6 +123,19 @@ def test_every_lookup_variant_is_present_and_finite(
                     assert all(_finite_positive(t) for t in row["per_call_s"]), row
 
 
+def test_flatness_times_both_vocab_sizes_together(
+    quick_run: dict[str, Any],
+) -> None:
+    rows = quick_run["results"]["flatness"]
+    expected = {"gather", "keras_embedding_dropout", "call_overhead"}
+    for group in ("b_dropout_forward", "c_sgd_step"):
+        group_rows = [row for row in rows if row["group"] == group]
+        assert len({row["vocab"] for row in group_rows}) == 2, group
+        assert {row["variant"] for row in group_rows} == expected, group
+        for row in group_rows:
+            assert all(_finite_positive(t) for t in row["per_call_s"]), row
+
+
 def test_every_fit_pair_is_present_and_finite(quick_run: dict[str, Any]) -> None:
     fit = quick_run["results"]["fit"]
     pairs = {(row["optimizer"], row["layer"]) for row in fit}
