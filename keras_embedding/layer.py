@@ -27,10 +27,11 @@ _INT32_MAX = 2**31 - 1
 _BASE_KWARGS = {"name", "trainable", "dtype"} | (
     {"lora_rank", "lora_alpha", "quantization_config"} if _compat.IS_KERAS3 else set()
 )
+# Keras 1 name -> (modern alias, Keras 1 default).
 _LEGACY_TO_MODERN = {
-    "init": "embeddings_initializer",
-    "W_regularizer": "embeddings_regularizer",
-    "W_constraint": "embeddings_constraint",
+    "init": ("embeddings_initializer", "uniform"),
+    "W_regularizer": ("embeddings_regularizer", None),
+    "W_constraint": ("embeddings_constraint", None),
 }
 
 
@@ -127,10 +128,9 @@ class Embedding(keras.layers.Embedding):
     ) -> None:
         legacy = {"init": init, "W_regularizer": W_regularizer}
         legacy["W_constraint"] = W_constraint
-        defaults = {"init": "uniform", "W_regularizer": None, "W_constraint": None}
-        for old, new in _LEGACY_TO_MODERN.items():
+        for old, (new, default) in _LEGACY_TO_MODERN.items():
             if new in kwargs:
-                if legacy[old] is not defaults[old]:
+                if legacy[old] != default:
                     raise TypeError(
                         f"Embedding received both `{old}` and `{new}`, which "
                         f"set the same thing; pass only one. Received: "
