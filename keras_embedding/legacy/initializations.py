@@ -39,69 +39,69 @@ def _fans(shape: Shape) -> tuple[float, float]:
     return side, side
 
 
-def _generator(seed: int | None) -> np.random.Generator:
+def _draw_seed(seed: int | None) -> tf.Tensor:
     # Keras 1 drew each init's seed from np.random, so `np.random.seed(...)`
     # made a Keras 1 model reproducible; an unseeded init here does the same.
     if seed is None:
         seed = np.random.randint(10e8)
-    return np.random.default_rng(seed)
+    return tf.constant([seed, 0], tf.int64)
 
 
-def _uniform(shape: Shape, scale: float, rng: np.random.Generator) -> np.ndarray:
-    return (rng.random(shape, dtype=np.float32) * 2 - 1) * np.float32(scale)
+# The random draws are TF ops, so a large table is drawn on its own device
+# rather than built as a host array first.
+def _uniform(shape: Shape, scale: float, seed: tf.Tensor) -> tf.Tensor:
+    return tf.random.stateless_uniform(shape, seed, minval=-scale, maxval=scale)
 
 
-def _normal(shape: Shape, scale: float, rng: np.random.Generator) -> np.ndarray:
-    return rng.standard_normal(shape, dtype=np.float32) * np.float32(scale)
+def _normal(shape: Shape, scale: float, seed: tf.Tensor) -> tf.Tensor:
+    return tf.random.stateless_normal(shape, seed, stddev=scale)
 
 
-def _orthogonal(shape: Shape, scale: float, rng: np.random.Generator) -> np.ndarray:
+def _orthogonal(shape: Shape, scale: float, seed: tf.Tensor) -> tf.Tensor:
     flat_shape = (shape[0], math.prod(shape[1:]))
-    gaussian = rng.standard_normal(flat_shape)
-    u, _, v = np.linalg.svd(gaussian, full_matrices=False)
+    gaussian = tf.random.stateless_normal(flat_shape, seed, dtype=tf.float64)
+    _, u, v = tf.linalg.svd(gaussian)
     # The factor with the matrix's own shape has orthonormal rows or columns.
-    q = u if u.shape == flat_shape else v
-    return (scale * q.reshape(shape)).astype(np.float32)
+    q = u if tuple(u.shape) == flat_shape else tf.transpose(v)
+    return tf.cast(scale * tf.reshape(q, shape), tf.float32)
 
 
-def _identity(shape: Shape, scale: float) -> np.ndarray:
+def _identity(shape: Shape, scale: float) -> tf.Tensor:
     if len(shape) != 2 or shape[0] != shape[1]:
         raise ValueError(
             "The 'identity' initialization only works for square 2D weights "
             "(an Embedding needs input_dim == output_dim). "
             f"Received: shape={tuple(shape)}"
         )
-    return (scale * np.identity(shape[0])).astype(np.float32)
+    return scale * tf.eye(shape[0])
 
 
-def _keras1_array(init: str, shape: Shape, rng: np.random.Generator) -> np.ndarray:
+def _keras1_values(init: str, shape: Shape, seed: tf.Tensor) -> tf.Tensor:
     """Draws the values of the Keras 1 initialization `init` for `shape`."""
     if init == "identity":
         return _identity(shape, 1.0)
-    if math.prod(shape) == 0:
+    if math.prod(shape) == 0 or init == "zero":
         # Keras 1 gave an empty weight for every init; skipping the fan-based
         # scale also avoids dividing by a zero fan.
-        return np.zeros(shape, np.float32)
+        return tf.zeros(shape)
     fan_in, fan_out = _fans(shape)
     if init == "uniform":
-        return _uniform(shape, 0.05, rng)
+        return _uniform(shape, 0.05, seed)
     if init == "normal":
-        return _normal(shape, 0.05, rng)
+        return _normal(shape, 0.05, seed)
     if init == "lecun_uniform":
-        return _uniform(shape, math.sqrt(3.0 / fan_in), rng)
+        return _uniform(shape, math.sqrt(3.0 / fan_in), seed)
     if init == "glorot_normal":
-        return _normal(shape, math.sqrt(2.0 / (fan_in + fan_out)), rng)
+        return _normal(shape, math.sqrt(2.0 / (fan_in + fan_out)), seed)
     if init == "glorot_uniform":
-        return _uniform(shape, math.sqrt(6.0 / (fan_in + fan_out)), rng)
+        return _uniform(shape, math.sqrt(6.0 / (fan_in + fan_out)), seed)
     if init == "he_normal":
-        return _normal(shape, math.sqrt(2.0 / fan_in), rng)
+        return _normal(shape, math.sqrt(2.0 / fan_in), seed)
     if init == "he_uniform":
-        return _uniform(shape, math.sqrt(6.0 / fan_in), rng)
+        return _uniform(shape, math.sqrt(6.0 / fan_in), seed)
     if init == "orthogonal":
-        return _orthogonal(shape, 1.1, rng)
-    if init == "zero":
-        return np.zeros(shape, np.float32)
-    return np.ones(shape, np.float32)
+        return _orthogonal(shape, 1.1, seed)
+    return tf.ones(shape)
 
 
 _KERAS1_NAMES: tuple[str, ...] = (
@@ -123,70 +123,64 @@ def _as_shape(shape: Any) -> tuple[int, ...]:
     return tuple(int(dim) for dim in shape)
 
 
-def _tensor(values: np.ndarray) -> tf.Tensor:
-    return tf.convert_to_tensor(values, dtype=tf.float32)
-
-
 # The Keras 1 functions. `name` named the Keras 1 variable; the weight is now
 # named by the layer that creates it, so it is accepted and not used.
-
-
 def uniform(shape: Shape, scale: float = 0.05, name: str | None = None) -> tf.Tensor:
     """Keras 1 `uniform`: U(-scale, scale), as a float32 tensor."""
-    return _tensor(_uniform(_as_shape(shape), scale, _generator(None)))
+    return _uniform(_as_shape(shape), scale, _draw_seed(None))
 
 
 def normal(shape: Shape, scale: float = 0.05, name: str | None = None) -> tf.Tensor:
     """Keras 1 `normal`: N(0, scale), not truncated, as a float32 tensor."""
-    return _tensor(_normal(_as_shape(shape), scale, _generator(None)))
+    return _normal(_as_shape(shape), scale, _draw_seed(None))
 
 
 def lecun_uniform(shape: Shape, name: str | None = None) -> tf.Tensor:
     """Keras 1 `lecun_uniform`: U(±sqrt(3 / fan_in))."""
-    return _tensor(_keras1_array("lecun_uniform", _as_shape(shape), _generator(None)))
+    return _keras1_values("lecun_uniform", _as_shape(shape), _draw_seed(None))
 
 
 def glorot_normal(shape: Shape, name: str | None = None) -> tf.Tensor:
     """Keras 1 `glorot_normal`: N(0, sqrt(2 / (fan_in + fan_out))), untruncated."""
-    return _tensor(_keras1_array("glorot_normal", _as_shape(shape), _generator(None)))
+    return _keras1_values("glorot_normal", _as_shape(shape), _draw_seed(None))
 
 
 def glorot_uniform(shape: Shape, name: str | None = None) -> tf.Tensor:
     """Keras 1 `glorot_uniform`: U(±sqrt(6 / (fan_in + fan_out)))."""
-    return _tensor(_keras1_array("glorot_uniform", _as_shape(shape), _generator(None)))
+    return _keras1_values("glorot_uniform", _as_shape(shape), _draw_seed(None))
 
 
 def he_normal(shape: Shape, name: str | None = None) -> tf.Tensor:
     """Keras 1 `he_normal`: N(0, sqrt(2 / fan_in)), untruncated."""
-    return _tensor(_keras1_array("he_normal", _as_shape(shape), _generator(None)))
+    return _keras1_values("he_normal", _as_shape(shape), _draw_seed(None))
 
 
 def he_uniform(shape: Shape, name: str | None = None) -> tf.Tensor:
     """Keras 1 `he_uniform`: U(±sqrt(6 / fan_in))."""
-    return _tensor(_keras1_array("he_uniform", _as_shape(shape), _generator(None)))
+    return _keras1_values("he_uniform", _as_shape(shape), _draw_seed(None))
 
 
 def orthogonal(shape: Shape, scale: float = 1.1, name: str | None = None) -> tf.Tensor:
     """Keras 1 `orthogonal`: `scale` times an orthonormal matrix from an SVD."""
     shape = _as_shape(shape)
     if math.prod(shape) == 0:
-        return _tensor(np.zeros(shape, np.float32))
-    return _tensor(_orthogonal(shape, scale, _generator(None)))
+        return tf.zeros(shape)
+    return _orthogonal(shape, scale, _draw_seed(None))
 
 
 def identity(shape: Shape, scale: float = 1, name: str | None = None) -> tf.Tensor:
     """Keras 1 `identity`: `scale` times the identity; square shapes only."""
-    return _tensor(_identity(_as_shape(shape), scale))
+    return _identity(_as_shape(shape), scale)
 
 
 def zero(shape: Shape, name: str | None = None) -> tf.Tensor:
     """Keras 1 `zero`: all zeros."""
-    return _tensor(np.zeros(_as_shape(shape), np.float32))
+    return tf.zeros(_as_shape(shape))
 
 
 def one(shape: Shape, name: str | None = None) -> tf.Tensor:
     """Keras 1 `one`: all ones."""
-    return _tensor(np.ones(_as_shape(shape), np.float32))
+    return tf.ones(_as_shape(shape))
 
 
 _FUNCTIONS: dict[str, Callable[..., tf.Tensor]] = {
@@ -262,7 +256,7 @@ class Keras1Initializer(keras.initializers.Initializer):
         Returns:
             A tensor of `shape` and `dtype`.
         """
-        values = _keras1_array(self.init, _as_shape(shape), _generator(self.seed))
+        values = _keras1_values(self.init, _as_shape(shape), _draw_seed(self.seed))
         return _output(values, dtype, kwargs)
 
     def get_config(self) -> dict[str, Any]:
