@@ -372,7 +372,8 @@ def plot(results: dict[str, Any], path: str) -> None:
                 ylabel="ms per call",
             )
             ax.grid(True, which="both", alpha=0.3)
-            ax.legend(fontsize=6)
+            if j == 0:  # the same variants in every column of a row
+                ax.legend(fontsize=6)
     if results["fit"]:
         ax = axes[-1][0]
         fit_colors = _colors(results["meta"]["optimizers"])
