@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from keras_embedding._compat import IS_KERAS3
-from keras_embedding._corpus import MARGIN, N_FUNCTION, N_TOPIC, make_corpus
+from keras_embedding._corpus import MARGIN, N_FUNCTION, N_TOPIC, TAG_COUNT, make_corpus
+from keras_embedding.demo import verdict
 
 # Ids by word kind, as laid out in `_corpus`.
 _TOPIC_A = np.arange(1 + N_FUNCTION, 1 + N_FUNCTION + N_TOPIC)
@@ -35,6 +36,7 @@ def test_demo_quick_runs_all_three_parts():
     assert ".shape = (32, 10, 64)" in out
     assert "2. Masked text classifier" in out
     assert "Mean held-out accuracy:" in out
+    assert "On this run, row dropout " in out
     assert "Epoch 2/2" in out  # the progress log of fit
     assert "3. Training speed" in out
     for layer in ("keras.layers.Embedding", "keras_embedding.Embedding"):
@@ -96,12 +98,52 @@ def test_corpus_label_is_the_majority_topic_by_the_margin():
 
 def test_corpus_tag_gives_the_label_away_in_training_only():
     corpus = make_corpus(400, 400, 6)
-    train_tag = corpus.x_train[np.isin(corpus.x_train, _TAGS)]
-    test_tag = corpus.x_test[np.isin(corpus.x_test, _TAGS)]
-    assert len(train_tag) == 400 and len(test_tag) == 400
-    np.testing.assert_array_equal(train_tag - _TAGS[0], corpus.y_train)
-    agreement = np.mean(test_tag - _TAGS[0] == corpus.y_test)
-    assert 0.4 < agreement < 0.6
+    assert TAG_COUNT >= 2
+    for row, label in zip(corpus.x_train, corpus.y_train, strict=True):
+        # The label's tag, TAG_COUNT times; never the other label's tag.
+        assert (row == _TAGS[label]).sum() == TAG_COUNT
+        assert (row == _TAGS[1 - label]).sum() == 0
+    assert not np.isin(corpus.x_test, _TAGS).any()
+
+
+def test_corpus_splits_differ_only_by_the_tag():
+    # Both splits draw topic words and lengths alike; in training the tags
+    # take the place of TAG_COUNT function words.
+    corpus = make_corpus(2000, 2000, 7)
+    x_train, x_test = corpus.x_train, corpus.x_test
+
+    def per_sentence(x, ids):
+        return np.isin(x, ids).sum(axis=1).mean()
+
+    for ids in (_TOPIC_A, _TOPIC_B):
+        assert abs(per_sentence(x_train, ids) - per_sentence(x_test, ids)) < 0.1
+    function = np.arange(1, 1 + N_FUNCTION)
+    fewer = per_sentence(x_test, function) - per_sentence(x_train, function)
+    assert abs(fewer - TAG_COUNT) < 0.5
+    lengths = [(x != 0).sum(axis=1).mean() for x in (x_train, x_test)]
+    assert abs(lengths[0] - lengths[1]) < 0.5
+
+
+def test_verdict_every_seed():
+    line = verdict([0.80, 0.82], [0.90, 0.85])
+    assert "on every seed" in line and "3.0 points at least" in line
+    assert "6.5 on average" in line
+
+
+def test_verdict_mean_only():
+    line = verdict([0.80, 0.82], [0.90, 0.81])
+    assert "improved mean held-out accuracy (+4.5 points)" in line
+    assert "not on every seed" in line
+
+
+@pytest.mark.parametrize("dropped", [[0.80, 0.80], [0.70, 0.85]])
+def test_verdict_no_improvement(dropped):
+    assert "did NOT improve" in verdict([0.80, 0.80], dropped)
+
+
+def test_verdict_needs_paired_runs():
+    with pytest.raises(ValueError):
+        verdict([0.8, 0.8], [0.9])
 
 
 def test_corpus_rejects_negative_sizes():
