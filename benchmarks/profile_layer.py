@@ -7,7 +7,9 @@ Usage:
 Times, interleaved at the target shape (V=1e6, D=128, ids 64x50), the pieces
 of the layer's call (index check, dropout hash, step counter, the scaling
 multiply) next to the layer itself and `tf.gather`, counts the graph ops of
-each, and measures the cost of one more tiny op in the TF executor. Then
+each, and measures the cost of one more tiny op in the TF executor. Two
+proposals are timed alongside: a cheaper hash, and the gather and dropout
+multiply fused by a nested XLA function (forward and SGD step). Then
 shows TF's copy-on-read mode: once any sparse op (`ResourceGather`,
 `scatter_*`) has touched a variable, every dense write to it and every full
 read of it copies the whole table. That explains the Keras 3 `Embedding` +
@@ -82,6 +84,34 @@ def substeps(device: str, rounds: int, min_sample_s: float) -> dict[str, Any]:
         scale = row_keep_scale(ids, DROPOUT, SEED, tf.constant(0, tf.int64))
         step = tf.constant(7, tf.int64)
 
+        # Proposal: fuse the dropout multiply into the gather with a nested
+        # XLA function, so the output is written once instead of twice.
+        fused = tf.function(
+            lambda x, s: tf.gather(table, x) * s[..., tf.newaxis],
+            jit_compile=True,
+            autograph=False,
+        )
+
+        def nested_xla_dropout(x: tf.Tensor, s: tf.Tensor) -> tf.Tensor:
+            return fused(x, row_keep_scale(x, DROPOUT, SEED, s))
+
+        def nested_xla_step(x: tf.Tensor, s: tf.Tensor) -> tf.Tensor:
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(nested_xla_dropout(x, s))
+            grad = tape.gradient(loss, table)
+            if not isinstance(grad, tf.IndexedSlices):
+                raise AssertionError(f"dense gradient: {type(grad).__name__}")
+            table.scatter_sub(tf.IndexedSlices(0.01 * grad.values, grad.indices))
+            return loss
+
+        def plain_step(x: tf.Tensor, s: tf.Tensor) -> tf.Tensor:
+            with tf.GradientTape() as tape:
+                scale_ = row_keep_scale(x, DROPOUT, SEED, s)
+                loss = tf.reduce_sum(tf.gather(table, x) * scale_[..., tf.newaxis])
+            grad = tape.gradient(loss, table)
+            table.scatter_sub(tf.IndexedSlices(0.01 * grad.values, grad.indices))
+            return loss
+
         def chain(x: tf.Tensor) -> tf.Tensor:
             # xor with a shift of itself: grappler cannot fold this chain into
             # one op, as it does with a chain of constant adds.
@@ -106,6 +136,9 @@ def substeps(device: str, rounds: int, min_sample_s: float) -> dict[str, Any]:
                 (rows, scale),
             ),
             f"chain_of_{CHAIN}_int_ops": (_fn(chain), (ids,)),
+            "proposed_nested_xla_dropout": (_fn(nested_xla_dropout), (ids, step)),
+            "sgd_step_dropout_as_layer": (_fn(plain_step), (ids, step)),
+            "proposed_sgd_step_nested_xla": (_fn(nested_xla_step), (ids, step)),
         }
         calls = {
             name: (lambda _, fn=fn, args=args: fn(*args))

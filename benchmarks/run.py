@@ -77,7 +77,7 @@ FULL = Plan(
     copy_bytes=2**28,
     rounds=21,
     min_sample_s=0.02,
-    fit_rounds=7,
+    fit_rounds=15,
     fit_min_sample_s=0.3,
     fit_max_steps=40,
 )
