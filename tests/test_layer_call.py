@@ -10,17 +10,25 @@ from keras_embedding import Embedding
 from keras_embedding._compat import keras
 
 
+def _property(examples):
+    """Hypothesis settings for tests that build Keras layers (slow examples)."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.function_scoped_fixture,
+        ],
+    )
+
+
 def _built(input_dim=10, output_dim=3, **kwargs):
     layer = Embedding(input_dim, output_dim, **kwargs)
     layer.build()
     return layer, layer.get_weights()[0]
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@_property(25)
 @given(
     input_dim=st.integers(1, 300),
     output_dim=st.integers(0, 9),
@@ -38,11 +46,7 @@ def test_output_is_numpy_gather(input_dim, output_dim, shape, data):
     np.testing.assert_array_equal(out, table[ids])
 
 
-@settings(
-    max_examples=20,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@_property(20)
 @given(
     input_dim=st.integers(1, 50),
     bad=st.one_of(st.integers(-(2**31), -1), st.integers(0, 2**31 - 1)),
