@@ -24,6 +24,9 @@ else:
 
 PACKAGE = "keras_embedding"
 
+# Arguments of Keras 3's `Embedding` that tf_keras's lacks.
+KERAS3_ONLY_EMBEDDING_ARGS = ("lora_rank", "lora_alpha", "quantization_config")
+
 
 def register_serializable(cls: type) -> type:
     """Registers `cls` with Keras under `keras_embedding>ClassName`."""
@@ -39,6 +42,22 @@ def in_xla_context() -> bool:
     return control_flow_util.GraphOrParentsInXlaContext(
         tf.compat.v1.get_default_graph()
     )
+
+
+# Policy classes that carry nothing but a dtype name (Keras 3, tf_keras).
+_PLAIN_POLICIES = ("DTypePolicy", "FloatDTypePolicy", "Policy")
+
+
+def plain_dtype(value: Any) -> Any:
+    """Reduces a serialized plain dtype policy to its name.
+
+    Keras 3 writes `{'class_name': 'DTypePolicy', 'config': {'name': ...}}`
+    and tf_keras `{'class_name': 'Policy', ...}`; the name reads the same in
+    either flavour, while the other flavour's dict may not.
+    """
+    if isinstance(value, dict) and value.get("class_name") in _PLAIN_POLICIES:
+        return value["config"]["name"]
+    return value
 
 
 def set_sequential_input(layer: Any, batch_input_shape: tuple) -> None:

@@ -22,6 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_embedding import _compat
+from keras_embedding.keras1.specs import check_weights
 
 
 def is_sharded(variable: Any) -> bool:
@@ -68,18 +69,13 @@ def set_table(
         ValueError: unless `weights` holds exactly one array of the table's
             full shape.
     """
-    shape = tuple(table.shape.as_list())
-    arrays = [np.asarray(w) for w in weights]
-    if len(arrays) != 1 or arrays[0].shape != shape:
-        got = [a.shape for a in arrays]
-        raise ValueError(
-            f"Embedding layer '{layer_name}': `set_weights` expects one array "
-            f"of shape {shape} (the whole table; it is split over "
-            f"{len(table.variables)} parameter-server shards for you). "
-            f"Received: arrays of shapes {got}"
-        )
+    owner = (
+        f"Embedding layer '{layer_name}' (its table is split over "
+        f"{len(table.variables)} parameter-server shards for you)"
+    )
+    (array,) = check_weights(owner, weights, [tuple(table.shape.as_list())])
     start = 0
     for shard in table.variables:
         rows = shard.shape[0]
-        shard.assign(arrays[0][start : start + rows].astype(shard.dtype.as_numpy_dtype))
+        shard.assign(array[start : start + rows].astype(shard.dtype.as_numpy_dtype))
         start += rows

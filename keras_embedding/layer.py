@@ -13,9 +13,9 @@ import tensorflow as tf
 
 from keras_embedding import _compat, _distribute
 from keras_embedding._compat import keras
-from keras_embedding.legacy import constraints as _constraints
-from keras_embedding.legacy import initializations as _initializations
-from keras_embedding.legacy import regularizers as _regularizers
+from keras_embedding.keras1.layers import EMBEDDING as _SPEC
+from keras_embedding.keras1.layers import normalize_config
+from keras_embedding.keras1.specs import check_weights
 from keras_embedding.row_dropout import row_keep_scale
 
 # float32 holds every integer up to 2**24 exactly; above it, float ids (which
@@ -25,14 +25,8 @@ _INT32_MAX = 2**31 - 1
 # Base-layer kwargs this layer passes through; anything else is refused here,
 # with a TypeError as in Keras 1, before the base class sees it.
 _BASE_KWARGS = {"name", "trainable", "dtype"} | (
-    {"lora_rank", "lora_alpha", "quantization_config"} if _compat.IS_KERAS3 else set()
+    set(_compat.KERAS3_ONLY_EMBEDDING_ARGS) if _compat.IS_KERAS3 else set()
 )
-# Keras 1 name -> (modern alias, Keras 1 default).
-_LEGACY_TO_MODERN = {
-    "init": ("embeddings_initializer", "uniform"),
-    "W_regularizer": ("embeddings_regularizer", None),
-    "W_constraint": ("embeddings_constraint", None),
-}
 
 
 @_compat.register_serializable
@@ -113,7 +107,7 @@ class Embedding(keras.layers.Embedding):
         self,
         input_dim: int,
         output_dim: int,
-        init: str | Callable[..., Any] = "uniform",
+        init: str | Callable[..., Any] | None = None,
         input_length: int | None = None,
         W_regularizer: Any = None,  # noqa: N803 - the Keras 1 argument name
         activity_regularizer: Any = None,
@@ -126,17 +120,20 @@ class Embedding(keras.layers.Embedding):
         validate_indices: bool = True,
         **kwargs: Any,
     ) -> None:
-        legacy = {"init": init, "W_regularizer": W_regularizer}
-        legacy["W_constraint"] = W_constraint
-        for old, (new, default) in _LEGACY_TO_MODERN.items():
-            if new in kwargs:
-                if legacy[old] != default:
-                    raise TypeError(
-                        f"Embedding received both `{old}` and `{new}`, which "
-                        f"set the same thing; pass only one. Received: "
-                        f"{old}={legacy[old]!r}, {new}={kwargs[new]!r}"
-                    )
-                legacy[old] = kwargs.pop(new)
+        given = {
+            "input_dim": input_dim,
+            "output_dim": output_dim,
+            "input_length": input_length,
+            "activity_regularizer": activity_regularizer,
+            "mask_zero": mask_zero,
+            "weights": weights,
+            "dropout": dropout,
+        }
+        # None leaves an argument that has a modern alias free for the alias.
+        aliased = {"init": init, "W_regularizer": W_regularizer}
+        aliased["W_constraint"] = W_constraint
+        given.update({key: val for key, val in aliased.items() if val is not None})
+        values, kwargs = _SPEC.collect((), {**given, **kwargs}, "Embedding")
         kwargs.pop("input_dtype", None)  # Keras 1 always used int32 ids.
         input_shape = kwargs.pop("input_shape", None)
         batch_input_shape = kwargs.pop("batch_input_shape", None)
@@ -148,32 +145,34 @@ class Embedding(keras.layers.Embedding):
                 f"Received: {received}"
             )
         # The base classes reject Keras 1 sizes (output_dim=0, numpy ints), so
-        # they get placeholders; the real sizes are validated and set below,
+        # they get placeholders; the spec validates the real arguments below,
         # where the error can name the layer.
-        super().__init__(
-            1,
-            1,
-            embeddings_initializer=_initializations.get(legacy["init"]),
-            embeddings_regularizer=_regularizers.get(legacy["W_regularizer"]),
-            embeddings_constraint=_constraints.get(legacy["W_constraint"]),
-            mask_zero=bool(mask_zero),
-            **kwargs,
-        )
-        self.input_dim = self._size("input_dim", input_dim, minimum=1)
-        self.output_dim = self._size("output_dim", output_dim, minimum=0)
-        self.input_length = (
-            None
-            if input_length is None
-            else self._size("input_length", input_length, minimum=0)
-        )
-        self.dropout = self._rate(dropout)
+        super().__init__(1, 1, **kwargs)
+        args = _SPEC.convert(values, self._error_prefix())
+        self.input_dim = args["input_dim"]
+        self.output_dim = args["output_dim"]
+        self.embeddings_initializer = args["embeddings_initializer"]
+        self.input_length = args["input_length"]
+        self.embeddings_regularizer = args["embeddings_regularizer"]
+        # Kept off the base layer, which would divide the penalty by the
+        # batch size; Keras 1 summed it.
+        self._output_regularizer = args["activity_regularizer"]
+        self.embeddings_constraint = args["embeddings_constraint"]
+        self.mask_zero = args["mask_zero"]
+        self.supports_masking = self.mask_zero
+        self.dropout = args["dropout"]
         self.seed = seed
         self._dropout_seed = random.randint(1, _INT32_MAX) if seed is None else seed
         self.validate_indices = bool(validate_indices)
-        # Kept off the base layer, which would divide the penalty by the
-        # batch size; Keras 1 summed it.
-        self._output_regularizer = _regularizers.get(activity_regularizer)
-        self._initial_table = self._check_weights(weights)
+        self._initial_table = (
+            None
+            if args["weights"] is None
+            else check_weights(
+                self._error_prefix(),
+                args["weights"],
+                [(self.input_dim, self.output_dim)],
+            )[0]
+        )
         self._step_counter: _compat.StepCounter | None = None
         _compat.set_sequential_input(
             self, self._input_batch_shape(input_shape, batch_input_shape)
@@ -182,64 +181,11 @@ class Embedding(keras.layers.Embedding):
     # ------------------------------------------------------------------
     # Construction helpers
 
+    def _error_prefix(self) -> str:
+        return f"Embedding layer '{self.name}'"
+
     def _error(self, message: str) -> str:
-        return f"Embedding layer '{self.name}': {message}"
-
-    def _size(self, arg: str, value: Any, minimum: int) -> int:
-        integral = None
-        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-            value, (bool, np.bool_)
-        ):
-            number = float(value)
-            if math.isfinite(number) and number.is_integer():
-                integral = int(value)
-        if integral is None or integral < minimum:
-            raise ValueError(
-                self._error(
-                    f"`{arg}` must be an integer >= {minimum}. "
-                    f"Received: {arg}={value!r}"
-                )
-            )
-        return integral
-
-    def _rate(self, dropout: Any) -> float:
-        valid = isinstance(dropout, (int, float, np.integer, np.floating))
-        if valid and not isinstance(dropout, (bool, np.bool_)):
-            rate = float(dropout)
-            if 0.0 <= rate < 1.0:
-                return rate
-        raise ValueError(
-            self._error(
-                "`dropout` must be a fraction of rows in [0, 1). "
-                f"Received: dropout={dropout!r}"
-            )
-        )
-
-    def _check_weights(self, weights: Sequence[Any] | None) -> np.ndarray | None:
-        if weights is None:
-            return None
-        if not isinstance(weights, (list, tuple)) or len(weights) != 1:
-            length = len(weights) if hasattr(weights, "__len__") else "?"
-            raise ValueError(
-                self._error(
-                    "`weights` must be a list holding exactly one array of "
-                    f"shape {(self.input_dim, self.output_dim)}; got a "
-                    f"{type(weights).__name__} of length {length}. "
-                    f"Received: weights={_short(weights)}"
-                )
-            )
-        table = np.asarray(weights[0])
-        expected = (self.input_dim, self.output_dim)
-        if table.shape != expected:
-            raise ValueError(
-                self._error(
-                    f"the table in `weights` has shape {table.shape}, but the "
-                    f"layer's table has shape {expected} (input_dim, "
-                    f"output_dim). Received: weights=[array of shape "
-                    f"{table.shape}]"
-                )
-            )
-        return table
+        return f"{self._error_prefix()}: {message}"
 
     def _input_batch_shape(
         self, input_shape: Any, batch_input_shape: Any
@@ -363,8 +309,6 @@ class Embedding(keras.layers.Embedding):
 
         The config passed in is never modified.
         """
-        from keras_embedding.legacy.config import normalize_config
-
         return cls(**normalize_config(config))
 
     @classmethod
@@ -507,8 +451,3 @@ class Embedding(keras.layers.Embedding):
 def _is_training(training: Any) -> bool:
     """Whether dropout may apply; a symbolic flag is resolved in the graph."""
     return isinstance(training, tf.Tensor) or bool(training)
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."

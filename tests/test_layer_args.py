@@ -113,7 +113,7 @@ def test_weights_with_wrong_shape_names_both_shapes(shape):
     ids=["two arrays", "empty list", "bare array"],
 )
 def test_weights_list_of_wrong_length_raises(weights):
-    with pytest.raises(ValueError, match="exactly one array"):
+    with pytest.raises(ValueError, match="exactly 1 array"):
         Embedding(6, 4, weights=weights)
 
 

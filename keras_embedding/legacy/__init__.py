@@ -1,8 +1,12 @@
-"""Porting Keras 1 code and files: Keras 1 names, configs and HDF5 weights."""
+"""Porting Keras 1 code and files onto today's Keras.
 
-from keras_embedding.legacy import initializations
-from keras_embedding.legacy.config import normalize_config
-from keras_embedding.legacy.constraints import (
+This is the top of the package: it builds on the Embedding layer and on the
+Keras 1 vocabulary (`keras_embedding.keras1`), and nothing imports it. Keras 1
+code changes `keras` to `keras_embedding.legacy` in its imports.
+"""
+
+from keras_embedding.keras1 import initializations
+from keras_embedding.keras1.constraints import (
     MaxNorm,
     NonNeg,
     UnitNorm,
@@ -10,8 +14,8 @@ from keras_embedding.legacy.constraints import (
     nonneg,
     unitnorm,
 )
-from keras_embedding.legacy.hdf5 import load_embedding, load_weights, read_layer_weights
-from keras_embedding.legacy.regularizers import (
+from keras_embedding.keras1.layers import normalize_config
+from keras_embedding.keras1.regularizers import (
     ActivityRegularizer,
     L1L2Regularizer,
     WeightRegularizer,
@@ -22,6 +26,7 @@ from keras_embedding.legacy.regularizers import (
     l1l2,
     l2,
 )
+from keras_embedding.legacy.hdf5 import load_embedding, load_weights, read_layer_weights
 
 __all__ = [
     "ActivityRegularizer",

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from keras_embedding.keras1.specs import check_weights
+from keras_embedding.layer import Embedding
+
 if TYPE_CHECKING:
     import h5py
-
-    from keras_embedding.layer import Embedding
 
 PathLike = str | os.PathLike
 
@@ -126,14 +127,13 @@ def load_weights(layer: Embedding, path: PathLike, name: str | None = None) -> N
                 f"with weights there: {', '.join(with_weights) or 'none'}. "
                 f"Received: name={name!r}"
             )
-    table = weights[table_name]
-    expected = (int(layer.input_dim), int(layer.output_dim))
-    if table.shape != expected:
-        raise ValueError(
-            f"The table {table_name!r} in {os.fspath(path)!r} has shape "
-            f"{table.shape}, but layer {layer.name!r} expects {expected} "
-            f"(input_dim, output_dim). Received: shape={table.shape}"
-        )
+    owner = (
+        f"Embedding layer {layer.name!r}, reading {table_name!r} from "
+        f"{os.fspath(path)!r}"
+    )
+    (table,) = check_weights(
+        owner, [weights[table_name]], [(int(layer.input_dim), int(layer.output_dim))]
+    )
     if not layer.built:
         layer.build((None, getattr(layer, "input_length", None)))
     layer.set_weights([table])
@@ -148,9 +148,9 @@ def _embedding_configs(node: Any) -> list[dict[str, Any]]:
     """
     found = []
     if isinstance(node, dict):
-        if node.get("class_name") == "Embedding" and isinstance(
-            node.get("config"), dict
-        ):
+        # tf_keras writes this package's layer as `keras_embedding>Embedding`.
+        class_name = str(node.get("class_name")).rsplit(">", 1)[-1]
+        if class_name == "Embedding" and isinstance(node.get("config"), dict):
             found.append(node["config"])
         for value in node.values():
             found.extend(_embedding_configs(value))
@@ -179,8 +179,6 @@ def load_embedding(path: PathLike, name: str | None = None) -> Embedding:
             and no `name`, or none called `name`; the message lists the
             Embedding names present.
     """
-    from keras_embedding.layer import Embedding
-
     with _h5py().File(path, "r") as file:
         model_config = file.attrs.get("model_config")
     if model_config is None:

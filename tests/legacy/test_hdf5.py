@@ -119,7 +119,7 @@ def test_load_weights_shape_mismatch_shows_both_shapes():
     layer = Embedding(6041, 8, name="user_embedding")
     with pytest.raises(ValueError, match=r"\(6040, 8\).*\(6041, 8\)") as info:
         load_weights(layer, NCF)
-    assert str(info.value).endswith("Received: shape=(6040, 8)")
+    assert str(info.value).endswith("Received: weights[0] of shape (6040, 8)")
 
 
 def test_load_weights_not_found_lists_what_is_there():
@@ -259,3 +259,21 @@ def test_load_embedding_of_a_model_without_embedding_is_an_error(tmp_path):
     _write_keras1_file(path, {"class_name": "Sequential", "config": []}, {})
     with pytest.raises(ValueError, match="0 Embedding layers"):
         load_embedding(path)
+
+
+@pytest.mark.parametrize("mask_zero", [False, True])
+def test_load_embedding_reads_a_file_this_package_wrote(tmp_path, mask_zero):
+    model = keras.Sequential(
+        [
+            keras.Input((4,), dtype="int32"),
+            Embedding(12, 3, mask_zero=mask_zero, dropout=0.25, name="words"),
+        ]
+    )
+    path = tmp_path / "ours.h5"
+    model.save(path)
+    layer = load_embedding(path)
+    assert type(layer) is Embedding
+    assert (layer.mask_zero, layer.dropout) == (mask_zero, 0.25)
+    np.testing.assert_array_equal(
+        layer.get_weights()[0], model.layers[-1].get_weights()[0]
+    )

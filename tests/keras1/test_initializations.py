@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from keras_embedding import Embedding
 from keras_embedding._compat import IS_KERAS3, keras
-from keras_embedding.legacy import initializations
+from keras_embedding.keras1 import initializations
 
 SHAPE = (1000, 500)  # fan_in = 1000 (input_dim), fan_out = 500 (output_dim)
 N = SHAPE[0] * SHAPE[1]

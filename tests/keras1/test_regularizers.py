@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from keras_embedding._compat import IS_KERAS3, keras
-from keras_embedding.legacy import regularizers
-from keras_embedding.legacy.regularizers import L1L2Regularizer
+from keras_embedding.keras1 import regularizers
+from keras_embedding.keras1.regularizers import L1L2Regularizer
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -18,16 +19,24 @@ def is_keras1_dict(identifier: Any) -> bool:
     )
 
 
-def for_running_keras(identifier: dict[str, Any]) -> dict[str, Any]:
+def for_running_keras(identifier: dict[str, Any], module: Any) -> dict[str, Any]:
     """Returns a copy of a Keras 2 or Keras 3 serialized object that the
     running Keras can deserialize.
 
     Keras 3 writes a registered class as `class_name='MaxNorm'` plus
     `registered_name='keras_embedding>MaxNorm'`; tf_keras writes the
     registered name in `class_name` and knows no `registered_name` key. Either
-    flavour must read a config the other one wrote.
+    flavour must read a config the other one wrote, including settings that
+    only one flavour has (Keras 3.15's `input_axes` of `GlorotNormal`, say)
+    as long as they hold None, their "not used" value.
+
+    Args:
+        identifier: The serialized object.
+        module: The running Keras's module for that kind of object
+            (`keras.initializers`, ...), where its classes are looked up.
     """
     identifier = copy.deepcopy(identifier)
+    _drop_unknown_nones(identifier, module)
     registered_name = identifier.pop("registered_name", None)
     if IS_KERAS3:
         if registered_name is None and ">" in str(identifier.get("class_name")):
@@ -41,6 +50,24 @@ def for_running_keras(identifier: dict[str, Any]) -> dict[str, Any]:
         if registered_name is not None and ">" in registered_name:
             identifier["class_name"] = registered_name
     return identifier
+
+
+def _drop_unknown_nones(identifier: dict[str, Any], module: Any) -> None:
+    """Drops config entries the class does not take, where they hold None.
+
+    An entry with another value stays, so that deserializing it fails and
+    the caller's error shows it.
+    """
+    cls = getattr(module, str(identifier.get("class_name")), None)
+    config = identifier.get("config")
+    if not isinstance(cls, type) or not isinstance(config, dict):
+        return
+    parameters = inspect.signature(cls.__init__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    for key in [key for key, value in config.items() if value is None]:
+        if key not in parameters:
+            del config[key]
 
 
 def find_registered(name: str) -> Any:
@@ -64,7 +91,7 @@ def find_registered(name: str) -> Any:
 def resolve(
     identifier: Any,
     keras1_names: dict[str, Callable[..., Any]],
-    keras_get: Callable[[Any], Any],
+    module: Any,
     invalid: Callable[[Any], Exception],
 ) -> Any:
     """The lookup shared by the legacy `get()` functions.
@@ -74,14 +101,15 @@ def resolve(
             Keras 3 serialized dict, or a callable (returned as given).
         keras1_names: Keras 1 names, mapped to the class or factory to call
             with the dict's other entries; they win over modern names.
-        keras_get: the running Keras's `get()` for the same kind of object.
+        module: the running Keras's module for the same kind of object
+            (`keras.regularizers`, ...), whose `get()` reads modern values.
         invalid: builds the error for a value that resolves to nothing.
     """
     if isinstance(identifier, str):
         if identifier in keras1_names:
             return keras1_names[identifier]()
         try:
-            found = keras_get(identifier)
+            found = module.get(identifier)
         except (ValueError, TypeError):
             found = None
         # tf_keras hands an unknown name back unchanged instead of raising.
@@ -99,7 +127,7 @@ def resolve(
             raise invalid(identifier) from error
     if isinstance(identifier, dict):
         try:
-            return keras_get(for_running_keras(identifier))
+            return module.get(for_running_keras(identifier, module))
         except (ValueError, TypeError) as error:
             raise invalid(identifier) from error
     if callable(identifier):

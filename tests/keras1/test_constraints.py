@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from keras_embedding._compat import IS_KERAS3, keras
-from keras_embedding.legacy import constraints
-from keras_embedding.legacy.constraints import MaxNorm, NonNeg, UnitNorm
+from keras_embedding.keras1 import constraints
+from keras_embedding.keras1.constraints import MaxNorm, NonNeg, UnitNorm
 
 EPSILON = 1e-7  # Keras 1's K.epsilon()
 

@@ -1,5 +1,5 @@
-"""normalize_config on Keras 1, Keras 2 / tf_keras and Keras 3 configs, and
-saving the Keras 1 objects inside a model."""
+"""The Embedding spec: normalize_config on Keras 1, Keras 2 / tf_keras and
+Keras 3 configs, and saving the Keras 1 objects inside a model."""
 
 import ast
 import copy
@@ -13,15 +13,10 @@ import pytest
 
 from keras_embedding import Embedding
 from keras_embedding._compat import IS_KERAS3, keras
-from keras_embedding.legacy import (
-    L1L2Regularizer,
-    MaxNorm,
-    activity_l2,
-    l1l2,
-    maxnorm,
-    normalize_config,
-)
-from keras_embedding.legacy.initializations import Keras1Initializer
+from keras_embedding.keras1.constraints import MaxNorm, maxnorm
+from keras_embedding.keras1.initializations import Keras1Initializer
+from keras_embedding.keras1.layers import normalize_config
+from keras_embedding.keras1.regularizers import L1L2Regularizer, activity_l2, l1l2
 
 KERAS1_FIXTURES = sorted(
     path.name.split(".")[0]
@@ -56,10 +51,9 @@ def test_keras1_fixture_configs_map_to_layer_kwargs(fixtures_dir, model):
     kwargs = normalize_config(config)
     assert config == original
 
-    # Every Keras 1 argument keeps its Keras 1 name and value; `input_dtype`
-    # (always int32, describing the ids) is dropped.
-    expected = {k: v for k, v in original.items() if k != "input_dtype"}
-    assert kwargs == expected
+    # Every Keras 1 argument keeps its Keras 1 name and value (the layer
+    # ignores `input_dtype`: Keras 1 always looked ids up as int32).
+    assert kwargs == original
 
     layer = Embedding(**kwargs)
     assert layer.name == config["name"]
@@ -88,10 +82,10 @@ def test_keras1_fixture_configs_map_to_layer_kwargs(fixtures_dir, model):
 def test_keras1_json_configs_map_like_the_python_config(fixtures_dir, model, source):
     tree = json.loads((fixtures_dir / "keras1" / f"{model}.{source}").read_text())
     config = _embedding_in(tree)
-    # JSON turns the batch_input_shape tuple into a list; the kwargs do not.
-    assert normalize_config(config) == normalize_config(
-        _repr_config(fixtures_dir, model)
-    )
+    # JSON turns the batch_input_shape tuple into a list; the layers agree.
+    from_json = Embedding(**normalize_config(config)).get_config()
+    from_repr = Embedding(**normalize_config(_repr_config(fixtures_dir, model)))
+    assert from_json == from_repr.get_config()
 
 
 def test_a_model_config_entry_is_unwrapped():
@@ -157,6 +151,49 @@ KERAS3_CONFIG = {
     "mask_zero": True,
     "quantization_config": None,
 }
+
+
+@pytest.mark.parametrize(
+    "class_name, std",
+    [
+        ("GlorotNormal", np.sqrt(2 / (400 + 300))),
+        ("HeNormal", np.sqrt(2 / 400)),
+        ("LecunNormal", np.sqrt(1 / 400)),
+    ],
+)
+def test_keras3_variance_scaling_configs_load_in_either_flavour(class_name, std):
+    # Keras 3.15 writes `input_axes`/`output_axes` (None: not used), which
+    # tf_keras's classes do not take.
+    config = {
+        "input_dim": 400,
+        "output_dim": 300,
+        "embeddings_initializer": {
+            "module": "keras.initializers",
+            "class_name": class_name,
+            "config": {"seed": 3, "input_axes": None, "output_axes": None},
+            "registered_name": None,
+        },
+    }
+    layer = Embedding.from_config(config)
+    layer.build((None, 2))
+    table = layer.get_weights()[0]
+    # Keras widens its truncated normal so that the std is the scale.
+    assert abs(table.std() / std - 1) < 0.02
+
+
+def test_a_setting_the_running_keras_lacks_is_refused_when_it_is_used():
+    config = {
+        "input_dim": 4,
+        "output_dim": 2,
+        "embeddings_initializer": {
+            "module": "keras.initializers",
+            "class_name": "Zeros",
+            "config": {"not_a_setting": 1},
+            "registered_name": None,
+        },
+    }
+    with pytest.raises(ValueError, match="not_a_setting"):
+        Embedding.from_config(config)
 
 
 @pytest.mark.parametrize("config", [KERAS2_CONFIG, KERAS3_CONFIG], ids=["k2", "k3"])

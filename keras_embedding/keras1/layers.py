@@ -1,0 +1,108 @@
+"""The Keras 1 layers, one `LayerSpec` each.
+
+Each spec says what a Keras 1 layer's arguments mean on today's Keras (see
+`keras_embedding.keras1.specs`). The Embedding's is used by
+`keras_embedding.Embedding` itself, for its constructor and its configs.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+from keras_embedding import _compat
+from keras_embedding.keras1 import constraints, initializations, regularizers
+from keras_embedding.keras1.specs import (
+    Arg,
+    LayerSpec,
+    Refused,
+    boolean,
+    integer,
+    optional,
+    rate,
+)
+
+
+def _initializer(name: str, value: Any) -> Any:
+    return initializations.get(value)
+
+
+def _regularizer(name: str, value: Any) -> Any:
+    return regularizers.get(value)
+
+
+def _constraint(name: str, value: Any) -> Any:
+    return constraints.get(value)
+
+
+def _ignored_dropout(value: Any) -> Any:
+    """Keras 1 silently ignored a dropout outside (0, 1); a saved one loads."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    if math.isnan(value) or not 0 <= value < 1:
+        warnings.warn(
+            f"Embedding config: dropout={value!r} is outside [0, 1). Keras 1 "
+            "ignored such a value and applied no dropout, so it loads as "
+            "dropout=0.0.",
+            stacklevel=4,
+        )
+        return 0.0
+    return value
+
+
+_KERAS3_ONLY = {
+    key: Refused(None, "only Keras 3 supports it, and this is tf_keras.")
+    for key in ([] if _compat.IS_KERAS3 else _compat.KERAS3_ONLY_EMBEDDING_ARGS)
+}
+
+EMBEDDING = LayerSpec(
+    "Embedding",
+    args=(
+        Arg("input_dim", convert=integer(1)),
+        Arg("output_dim", convert=integer(0)),
+        Arg("init", "embeddings_initializer", "uniform", _initializer),
+        Arg("input_length", default=None, convert=optional(integer(0))),
+        Arg("W_regularizer", "embeddings_regularizer", None, _regularizer),
+        Arg("activity_regularizer", default=None, convert=_regularizer),
+        Arg("W_constraint", "embeddings_constraint", None, _constraint),
+        Arg("mask_zero", default=False, convert=boolean),
+        Arg("weights", default=None),
+        Arg("dropout", default=0.0, convert=rate, from_config=_ignored_dropout),
+    ),
+    refused={
+        "sparse": Refused(
+            False,
+            "it asks tf_keras for a SparseTensor output, and "
+            "keras_embedding.Embedding returns dense vectors.",
+        ),
+        **_KERAS3_ONLY,
+    },
+)
+"""Keras 1's `Embedding(input_dim, output_dim, init='uniform', ...)`."""
+
+
+def normalize_config(config: dict[str, Any]) -> dict[str, Any]:
+    """Returns `keras_embedding.Embedding` kwargs for an Embedding config.
+
+    Accepts the config that `get_config()` returns in Keras 1, Keras 2 /
+    tf_keras, Keras 3 or `keras_embedding`, or a `{'class_name': 'Embedding',
+    'config': {...}}` entry of a model config. Settings keep their Keras 1
+    names; initializers, regularizers and constraints stay serialized, for
+    the layer resolves every serialized form.
+
+    Args:
+        config: The config. It is not modified.
+
+    Returns:
+        A new dict of keyword arguments for `Embedding(**kwargs)`.
+
+    Raises:
+        ValueError: if `config` is not a dict, sets one thing under both its
+            Keras 1 and its modern name, asks for a sparse output
+            (`sparse=True`), or holds Keras 3 only settings under tf_keras.
+    """
+    values, rest = EMBEDDING.from_config(config)
+    if "dtype" in rest:
+        rest["dtype"] = _compat.plain_dtype(rest["dtype"])
+    return {**rest, **values}
