@@ -19,6 +19,10 @@ import pytest
 
 from keras_embedding._compat import IS_KERAS3
 
+# The quick run is a fresh process that imports TensorFlow and traces every
+# variant: seconds, not milliseconds.
+pytestmark = pytest.mark.slow
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # What issue 3 asks each group to compare; "call_overhead" is the cost of
 # calling an empty tf.function, against which ratios are also given net.
