@@ -289,6 +289,7 @@ def target_table(rows: list[dict[str, Any]]) -> list[str]:
 def markdown(results: dict[str, Any]) -> str:
     """Markdown tables: targets, every lookup group, fit, and bandwidth."""
     lines = ["### Targets", "", *target_table(results["targets"])]
+    lines += keras1_table(results)
     lines += _flatness_lines(results)
     for group in _groups(results):
         variants = GROUPS[group.removesuffix(XLA_SUFFIX)]
@@ -338,6 +339,32 @@ def markdown(results: dict[str, Any]) -> str:
             )
     lines += _bandwidth_lines(results["bandwidth"])
     return "\n".join(lines) + "\n"
+
+
+def keras1_table(results: dict[str, Any]) -> list[str]:
+    """Keras 1's whole-table dropout against `tf.gather` at the target shape."""
+    shape = results["meta"]["target_shape"]
+    lines = [
+        "",
+        "### Keras 1's whole-table dropout against tf.gather, at the target shape",
+        "",
+        "| group | Keras 1 ms | tf.gather ms | ratio | net of call overhead |",
+        "|---|---|---|---|---|",
+    ]
+    for group in ("b_dropout_forward", "c_sgd_step"):
+        ratios = Lookup(group, "keras1_dropout", "gather").ratios(results)
+        if not ratios:
+            continue
+        keras1, gather = (
+            _one(results, group=group, variant=v, **shape)
+            for v in ("keras1_dropout", "gather")
+        )
+        net = f"{statistics.median(ratios[NET]):.1f}x" if ratios[NET] else "-"
+        lines.append(
+            f"| {group} | {_ms(keras1['median_s'])} | {_ms(gather['median_s'])} "
+            f"| {statistics.median(ratios[RATIO]):.1f}x | {net} |"
+        )
+    return lines
 
 
 def _flatness_lines(results: dict[str, Any]) -> list[str]:
