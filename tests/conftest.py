@@ -11,6 +11,7 @@ import pytest
 from keras_embedding._compat import IS_KERAS3, keras
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+BENCHMARKS = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 def pytest_report_header(config):
@@ -32,6 +33,17 @@ def _fresh_keras_state():
 @pytest.fixture
 def fixtures_dir() -> pathlib.Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def bench_report() -> Any:
+    """`benchmarks/bench_report.py`, which is a script folder, not a package."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import bench_report
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    return bench_report
 
 
 @contextlib.contextmanager

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import pathlib
 import re
-import sys
 
 import pytest
 
@@ -43,16 +42,6 @@ def _section(text: str, heading: str) -> str:
     start = text.index(f"\n## {heading}\n")
     end = text.find("\n## ", start + 1)
     return text[start : end if end != -1 else len(text)]
-
-
-@pytest.fixture(scope="module")
-def bench_report():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import bench_report
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-    return bench_report
 
 
 @pytest.mark.parametrize("name", RESULTS_FILES)
