@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bench_cases import GROUPS, OVERHEAD, XLA_SUFFIX
@@ -524,3 +527,16 @@ def _colors(names: Iterable[str]) -> dict[str, str]:
     palette = [f"C{i}" for i in range(10)]
     unique = list(dict.fromkeys(names))
     return {name: palette[i % len(palette)] for i, name in enumerate(unique)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Prints the Markdown tables of a results file, without re-running it."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("results", help="a JSON file written by benchmarks/run.py")
+    args = parser.parse_args(argv)
+    print(markdown(json.loads(Path(args.results).read_text())), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
