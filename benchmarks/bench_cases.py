@@ -91,66 +91,75 @@ def keras1_row_dropout(table: tf.Variable, ids: tf.Tensor) -> tf.Tensor:
 
 
 class LookupCase:
-    """Tables and benchmark functions for one `Shape`.
+    """Ids and benchmark functions for one `Shape`.
 
-    Holds a plain `tf.Variable` (for `tf.gather` and the Keras 1 algorithm),
-    a `keras.layers.Embedding` of the active Keras, and two
-    `keras_embedding.Embedding` layers (index check on and off), all built
-    on `device`. The keras_embedding layers are created with `dropout=DROPOUT`
-    and called with `training=False` where no dropout is wanted: the layer
-    then takes exactly the no-dropout path, and one table fewer fits in memory
-    at the largest sizes.
+    Every call of `functions` builds new tables on `device`, one per variant:
+    a plain `tf.Variable` for `tf.gather` and for the Keras 1 algorithm, a
+    `keras.layers.Embedding` of the active Keras, and a
+    `keras_embedding.Embedding` for each of its variants. No two variants,
+    and no two groups, share a variable. Sharing would leak one variant's
+    effects into another's times: the first sparse op on a TF resource
+    variable (`tf.gather` on it is a `ResourceGather`) switches it to
+    copy-on-read for good, after which every dense read or write of the whole
+    table copies it (`profile_layer.py` measures this).
+
+    The keras_embedding layers are built with `dropout=DROPOUT`; the
+    variants without dropout call them with `training=False`, which is the
+    path an inference call of a model trained with dropout takes.
     """
 
     def __init__(self, shape: Shape, device: str) -> None:
         self.shape = shape
+        self.device = device
         with tf.device(device):
-            rng = tf.random.Generator.from_seed(SEED)
+            self._rng = tf.random.Generator.from_seed(SEED)
             self.ids = [
-                rng.uniform(
+                self._rng.uniform(
                     (shape.batch, shape.seq_len), 0, shape.vocab, dtype=tf.int32
                 )
                 for _ in range(ID_BATCHES)
             ]
-            self.table = tf.Variable(
-                rng.uniform((shape.vocab, shape.dim), -0.05, 0.05), name="floor"
-            )
-            self.keras = keras.layers.Embedding(shape.vocab, shape.dim)
-            self.ke = Embedding(shape.vocab, shape.dim, dropout=DROPOUT, seed=SEED)
-            self.ke_nocheck = Embedding(
-                shape.vocab,
-                shape.dim,
-                dropout=DROPOUT,
-                seed=SEED,
-                validate_indices=False,
-            )
-            for layer in (self.keras, self.ke, self.ke_nocheck):
-                layer(self.ids[0])
 
-    def _forwards(self) -> dict[str, tuple[Forward, tf.Variable]]:
-        """Variant -> (forward function, the `tf.Variable` it reads)."""
-        keras_var = variable_tensor(self.keras.embeddings)
-        ke_var = variable_tensor(self.ke.embeddings)
-        return {
-            "gather": (lambda ids: tf.gather(self.table, ids), self.table),
-            "keras": (lambda ids: self.keras(ids), keras_var),
-            "keras_embedding": (lambda ids: self.ke(ids, training=False), ke_var),
-            "keras_embedding_nocheck": (
-                lambda ids: self.ke_nocheck(ids, training=False),
-                variable_tensor(self.ke_nocheck.embeddings),
-            ),
-            "keras_embedding_dropout": (
-                lambda ids: self.ke(ids, training=True),
-                ke_var,
-            ),
-            "keras1_dropout": (
-                lambda ids: keras1_row_dropout(self.table, ids),
-                self.table,
-            ),
-        }
+    def _variant(self, name: str) -> tuple[Forward, tf.Variable]:
+        """A new table for variant `name`: (its forward function, its variable).
 
-    def functions(self, group: str) -> dict[str, Callable[[int], tf.Tensor]]:
+        Layers are built, not called, so no lookup touches a table before
+        the variant's own function does.
+        """
+        vocab, dim = self.shape.vocab, self.shape.dim
+        if name in ("gather", "keras1_dropout"):
+            table = tf.Variable(self._rng.uniform((vocab, dim), -0.05, 0.05), name=name)
+            if name == "gather":
+                return (lambda ids: tf.gather(table, ids)), table
+            return (lambda ids: keras1_row_dropout(table, ids)), table
+        id_shape = tuple(self.ids[0].shape)
+        if name == "keras":
+            keras_layer = keras.layers.Embedding(vocab, dim)
+            keras_layer.build(id_shape)
+            return (lambda ids: keras_layer(ids)), variable_tensor(
+                keras_layer.embeddings
+            )
+        layer = Embedding(
+            vocab,
+            dim,
+            dropout=DROPOUT,
+            seed=SEED,
+            validate_indices=name != "keras_embedding_nocheck",
+        )
+        layer.build(id_shape)
+        training = name == "keras_embedding_dropout"
+        return (lambda ids: layer(ids, training=training)), variable_tensor(
+            layer.embeddings
+        )
+
+    def functions(
+        self, group: str, variants: tuple[str, ...] | None = None
+    ) -> dict[str, Callable[[int], tf.Tensor]]:
         """Variant -> call(i) for `group` (see `GROUPS`, plus `_xla` twins).
+
+        Each variant gets a new table (see the class docstring); it lives as
+        long as the returned functions. `variants` picks some of the group's
+        variants; default: all.
 
         Raises:
             AssertionError: at trace time, if a (c) variant other than the
@@ -158,13 +167,13 @@ class LookupCase:
         """
         jit = group.endswith(XLA_SUFFIX)
         base = group.removesuffix(XLA_SUFFIX)
-        forwards = self._forwards()
         calls = {}
-        for name in GROUPS[base]:
+        for name in variants or GROUPS[base]:
             if name == OVERHEAD:
                 body = _first_id
             else:
-                forward, variable = forwards[name]
+                with tf.device(self.device):
+                    forward, variable = self._variant(name)
                 body = (
                     _sgd_step(forward, variable, sparse=name != "keras1_dropout")
                     if base == "c_sgd_step"

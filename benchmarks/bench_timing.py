@@ -38,11 +38,16 @@ class Timing:
         return statistics.median(self.per_call_s)
 
     def quantile_s(self, q: float) -> float:
-        """The q-quantile (0 < q < 1) of seconds per call over the rounds."""
-        ordered = sorted(self.per_call_s)
-        position = q * (len(ordered) - 1)
-        low, high = math.floor(position), math.ceil(position)
-        return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+        """The q-quantile of seconds per call over the rounds."""
+        return quantile(self.per_call_s, q)
+
+
+def quantile(values: list[float], q: float) -> float:
+    """The q-quantile (0 <= q <= 1) of `values`, linear between order statistics."""
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def sync(result: Any) -> None:

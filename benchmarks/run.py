@@ -21,6 +21,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -205,18 +206,110 @@ def _flatness(
     for group in FLAT_GROUPS:
         calls = {}
         for case in (small, large):
-            functions = case.functions(group)
-            for variant in (*FLAT_VARIANTS, OVERHEAD):
-                calls[(variant, case.shape)] = functions[variant]
+            functions = case.functions(group, (*FLAT_VARIANTS, OVERHEAD))
+            for variant, call in functions.items():
+                calls[(variant, case.shape)] = call
         with tf.device(device):
             timings = interleave(calls, plan.rounds, plan.min_sample_s)
         for (variant, shape), t in timings.items():
             rows += _lookup_rows(group, shape, {variant: t})
+        del calls
+        gc.collect()  # frees this group's tables before the next group's
     return rows
 
 
+# A log line, prefixed with the time since the run started.
+Log = Callable[[str], None]
+
+
+def _lookups(plan: Plan, device: str, results: dict[str, Any], log: Log) -> None:
+    """Groups (a)-(c) and their XLA twins at every shape, and flatness."""
+    target = Shape(**results["meta"]["target_shape"])
+    groups = [g + suffix for suffix in ("", XLA_SUFFIX) for g in GROUPS]
+    shapes = plan.shapes()
+    flat_base = LookupCase(dataclasses.replace(target, vocab=min(plan.vocabs)), device)
+    for n, shape in enumerate(shapes, 1):
+        case = LookupCase(shape, device)
+        if shape == target:
+            results["flatness"] = _flatness(plan, flat_base, case, device)
+            log(f"flatness: V={flat_base.shape.vocab:.0e} vs {shape.vocab:.0e}")
+        for group in groups:
+            calls = case.functions(group)
+            with tf.device(device):
+                timings = interleave(calls, plan.rounds, plan.min_sample_s)
+            del calls
+            gc.collect()  # frees this group's tables before the next group's
+            results["lookup"] += _lookup_rows(group, shape, timings)
+            summary = "  ".join(
+                f"{v}={t.median_s * 1e3:.3g}ms" for v, t in timings.items()
+            )
+            log(
+                f"[{n}/{len(shapes)}] V={shape.vocab:.0e} D={shape.dim} {group}: "
+                f"{summary}"
+            )
+
+
+def _fits(plan: Plan, device: str, results: dict[str, Any], log: Log) -> None:
+    """(d): `model.fit` steps/s per optimizer and vocabulary size."""
+    target = Shape(**results["meta"]["target_shape"])
+    for vocab in plan.fit_vocabs:
+        shape = dataclasses.replace(target, vocab=vocab)
+        for optimizer in OPTIMIZERS:
+            keras.backend.clear_session()
+            timings = fit_benchmark(
+                shape,
+                optimizer,
+                device,
+                plan.fit_rounds,
+                plan.fit_min_sample_s,
+                plan.fit_max_steps,
+            )
+            for layer, t in timings.items():
+                results["fit"].append(
+                    {
+                        "optimizer": optimizer,
+                        "layer": layer,
+                        **dataclasses.asdict(shape),
+                        "steps_per_s": t.median,
+                        "steps_per_s_samples": t.steps_per_s,
+                        "steps_per_sample": t.steps_per_sample,
+                        "jit_compile": t.jit_compile,
+                    }
+                )
+            summary = "  ".join(f"{k}={t.median:.1f}/s" for k, t in timings.items())
+            log(f"fit V={vocab:.0e} D={shape.dim} {optimizer}: {summary}")
+            gc.collect()
+
+
+def _bandwidth(plan: Plan, device: str, results: dict[str, Any], log: Log) -> None:
+    """Copy bandwidth, and a big (a) lookup's bytes/s against it."""
+    copy_s, copy_rate = _copy_bandwidth(plan, device)
+    big = Shape(**{**results["meta"]["target_shape"], "batch": plan.bandwidth_batch})
+    calls = LookupCase(big, device).functions("a_forward")
+    with tf.device(device):
+        timings = interleave(calls, plan.rounds, plan.min_sample_s)
+    del calls
+    gc.collect()
+    results["bandwidth"] = {
+        "copy_bytes": plan.copy_bytes,
+        "copy_s": copy_s,
+        "copy_bytes_per_s": copy_rate,
+        "lookups": _lookup_rows("a_forward", big, timings),
+    }
+    log(
+        f"bandwidth: copy {copy_rate / 1e9:.1f} GB/s, gather "
+        f"{big.lookup_bytes / timings['gather'].median_s / 1e9:.1f} GB/s"
+    )
+
+
+# The parts of a run, in order. Each adds its results to the results dict; a
+# new benchmark group is one more function with this signature, listed here.
+Stage = Callable[[Plan, str, dict[str, Any], Log], None]
+STAGES: list[Stage] = [_lookups, _fits, _bandwidth]
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Runs the whole benchmark and returns the results dict."""
+    """Runs every stage and returns the results dict."""
     start = time.perf_counter()
     plan = _plan(args)
     target = Shape(plan.target_vocab, plan.target_dim, plan.batch, plan.seq_len)
@@ -240,79 +333,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "flatness": [],
         "fit": [],
     }
-    groups = [g + suffix for suffix in ("", XLA_SUFFIX) for g in GROUPS]
-    shapes = plan.shapes()
-    flat_base = LookupCase(
-        dataclasses.replace(target, vocab=min(plan.vocabs)), args.device
-    )
-    for n, shape in enumerate(shapes, 1):
-        case = LookupCase(shape, args.device)
-        if shape == target:
-            results["flatness"] = _flatness(plan, flat_base, case, args.device)
-            _log(f"flatness: V={flat_base.shape.vocab:.0e} vs {shape.vocab:.0e}", start)
-        for group in groups:
-            with tf.device(args.device):
-                timings = interleave(
-                    case.functions(group), plan.rounds, plan.min_sample_s
-                )
-            results["lookup"] += _lookup_rows(group, shape, timings)
-            summary = "  ".join(
-                f"{v}={t.median_s * 1e3:.3g}ms" for v, t in timings.items()
-            )
-            _log(
-                f"[{n}/{len(shapes)}] V={shape.vocab:.0e} D={shape.dim} {group}: "
-                f"{summary}",
-                start,
-            )
-        del case
-        gc.collect()
-    del flat_base
-    for vocab in plan.fit_vocabs:
-        shape = dataclasses.replace(target, vocab=vocab)
-        for optimizer in OPTIMIZERS:
-            keras.backend.clear_session()
-            timings = fit_benchmark(
-                shape,
-                optimizer,
-                args.device,
-                plan.fit_rounds,
-                plan.fit_min_sample_s,
-                plan.fit_max_steps,
-            )
-            for layer, t in timings.items():
-                results["fit"].append(
-                    {
-                        "optimizer": optimizer,
-                        "layer": layer,
-                        **dataclasses.asdict(shape),
-                        "steps_per_s": t.median,
-                        "steps_per_s_samples": t.steps_per_s,
-                        "steps_per_sample": t.steps_per_sample,
-                        "jit_compile": t.jit_compile,
-                    }
-                )
-            summary = "  ".join(f"{k}={t.median:.1f}/s" for k, t in timings.items())
-            _log(f"fit V={vocab:.0e} D={shape.dim} {optimizer}: {summary}", start)
-            gc.collect()
-    copy_s, copy_rate = _copy_bandwidth(plan, args.device)
-    big = dataclasses.replace(target, batch=plan.bandwidth_batch)
-    case = LookupCase(big, args.device)
-    with tf.device(args.device):
-        timings = interleave(
-            case.functions("a_forward"), plan.rounds, plan.min_sample_s
-        )
-    del case
-    results["bandwidth"] = {
-        "copy_bytes": plan.copy_bytes,
-        "copy_s": copy_s,
-        "copy_bytes_per_s": copy_rate,
-        "lookups": _lookup_rows("a_forward", big, timings),
-    }
-    _log(
-        f"bandwidth: copy {copy_rate / 1e9:.1f} GB/s, gather "
-        f"{big.lookup_bytes / timings['gather'].median_s / 1e9:.1f} GB/s",
-        start,
-    )
+    for stage in STAGES:
+        stage(plan, args.device, results, lambda message: _log(message, start))
     results["targets"] = bench_report.targets(results)
     results["meta"]["duration_s"] = time.perf_counter() - start
     results["meta"]["load_average_end"] = os.getloadavg()

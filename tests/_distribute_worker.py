@@ -13,12 +13,20 @@ Scenarios:
     mirrored: MirroredStrategy over 2 logical CPUs.
     mwms: one worker of a MultiWorkerMirroredStrategy cluster (TF_CONFIG).
     ps: ParameterServerStrategy on an in-process loopback cluster.
+    cluster: only starts the in-process cluster (tests the port handling).
+
+The test picks the ports (`TF_CONFIG`, or `DISTRIBUTE_PORTS` for the
+in-process cluster). Nothing can hold a port for a TF server until the server
+binds it, so another process may take it in between; a server that cannot
+bind makes the script exit with `PORT_TAKEN`, and the test starts every
+process of the scenario again on new ports.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
 import sys
 import tempfile
@@ -36,6 +44,10 @@ GLOBAL_BATCH = 8
 STEPS = 6
 SEED = 11
 LEARNING_RATE = 0.5
+# Exit status of a run whose TF server could not bind its port (EX_TEMPFAIL).
+PORT_TAKEN = 75
+# Comma-separated ports for the in-process cluster: workers first, then PS.
+PORTS_ENV = "DISTRIBUTE_PORTS"
 
 
 def global_batches() -> tuple[np.ndarray, np.ndarray]:
@@ -312,13 +324,13 @@ def mwms(out: dict[str, Any]) -> None:
 def in_process_cluster(
     workers: int, parameter_servers: int
 ) -> tf.distribute.cluster_resolver.ClusterResolver:
-    """Starts worker and PS servers in this process, on loopback ports.
+    """Starts worker and PS servers in this process, on the `PORTS_ENV` ports.
 
     This process is the coordinator. The servers live as long as the process
     (TF cannot stop an in-process server), which is why this runs in a
     throwaway process.
     """
-    ports = iter(free_ports(workers + parameter_servers))
+    ports = iter(int(port) for port in os.environ[PORTS_ENV].split(","))
     spec = {
         "worker": [f"127.0.0.1:{next(ports)}" for _ in range(workers)],
         "ps": [f"127.0.0.1:{next(ports)}" for _ in range(parameter_servers)],
@@ -463,15 +475,26 @@ def ps(out: dict[str, Any]) -> None:
         }
 
 
+def cluster(out: dict[str, Any]) -> None:
+    """Starts the in-process cluster of `ps` and reports its addresses."""
+    resolver = in_process_cluster(workers=1, parameter_servers=2)
+    out["cluster"] = resolver.cluster_spec().as_dict()
+
+
 SCENARIOS: dict[str, Callable[[dict[str, Any]], None]] = {
     "mirrored": mirrored,
     "mwms": mwms,
     "ps": ps,
+    "cluster": cluster,
 }
 
 
 def free_ports(count: int) -> list[int]:
-    """Ports on 127.0.0.1 that nothing listens on right now."""
+    """Ports on 127.0.0.1 that nothing listens on right now.
+
+    Only a hint: they are free when this returns, and another process may
+    bind one before the TF server that is meant to (see `PORT_TAKEN`).
+    """
     sockets = [socket.socket() for _ in range(count)]
     try:
         for sock in sockets:
@@ -484,7 +507,15 @@ def free_ports(count: int) -> list[int]:
 
 def main(scenario: str, out_path: str) -> None:
     out: dict[str, Any] = {}
-    SCENARIOS[scenario](out)
+    try:
+        SCENARIOS[scenario](out)
+    except tf.errors.UnknownError as error:
+        # What TF raises when a server's port is taken (it binds without
+        # SO_REUSEPORT, so a taken port always fails here, never shares).
+        if "Could not start gRPC server" not in str(error):
+            raise
+        print(f"port taken, exiting with {PORT_TAKEN}: {error}", file=sys.stderr)
+        sys.exit(PORT_TAKEN)
     with open(out_path, "w") as f:
         json.dump(out, f)
 

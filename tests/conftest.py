@@ -1,4 +1,9 @@
+import contextlib
 import pathlib
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -6,6 +11,7 @@ import pytest
 from keras_embedding._compat import IS_KERAS3, keras
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+BENCHMARKS = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 def pytest_report_header(config):
@@ -27,3 +33,60 @@ def _fresh_keras_state():
 @pytest.fixture
 def fixtures_dir() -> pathlib.Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def bench_report() -> Any:
+    """`benchmarks/bench_report.py`, which is a script folder, not a package."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import bench_report
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    return bench_report
+
+
+@contextlib.contextmanager
+def _python_processes_need_slow_mark(item: pytest.Item) -> Iterator[None]:
+    """Fails a test that starts a Python process without the `slow` mark.
+
+    Such a process imports TensorFlow afresh, seconds each; keeping them all
+    out of `-m "not slow"` is what keeps that tier fast.
+    """
+    if item.get_closest_marker("slow") is not None:
+        yield
+        return
+    real = subprocess.Popen
+
+    class Guarded(real):
+        def __init__(self, args: Any, *rest: Any, **kwargs: Any) -> None:
+            argv = [args] if isinstance(args, (str, bytes, pathlib.Path)) else args
+            program = str(list(argv)[0]) if argv else ""
+            if program == sys.executable or pathlib.Path(program).name.startswith(
+                "python"
+            ):
+                pytest.fail(
+                    f"{item.nodeid} starts a Python process: mark it "
+                    "@pytest.mark.slow (see docs/development.md)",
+                    pytrace=False,
+                )
+            super().__init__(args, *rest, **kwargs)
+
+    subprocess.Popen = Guarded
+    try:
+        yield
+    finally:
+        subprocess.Popen = real
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    # Setup too: module-scoped fixtures start processes there.
+    with _python_processes_need_slow_mark(item):
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    with _python_processes_need_slow_mark(item):
+        yield

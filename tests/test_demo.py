@@ -19,6 +19,7 @@ _TOPIC_B = _TOPIC_A + N_TOPIC
 _TAGS = np.array([1 + N_FUNCTION + 2 * N_TOPIC, 2 + N_FUNCTION + 2 * N_TOPIC])
 
 
+@pytest.mark.slow
 def test_demo_quick_runs_all_three_parts():
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     result = subprocess.run(
@@ -43,6 +44,7 @@ def test_demo_quick_runs_all_three_parts():
         assert f"\n  {layer} " in out
 
 
+@pytest.mark.slow
 def test_demo_rejects_unknown_flag():
     result = subprocess.run(
         [sys.executable, "-m", "keras_embedding.demo", "--no-such-flag"],

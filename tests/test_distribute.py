@@ -11,18 +11,23 @@ import json
 import os
 import pathlib
 import re
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from _distribute_worker import free_ports
+from _distribute_worker import PORT_TAKEN, PORTS_ENV, free_ports
 
 from keras_embedding._compat import IS_KERAS3
 
 WORKER = pathlib.Path(__file__).with_name("_distribute_worker.py")
 # Generous: a scenario takes seconds, but CI shares 2 cores between processes.
 TIMEOUT_S = 240
+# Tries of a scenario whose ports another process took first (see run_workers).
+PORT_ATTEMPTS = 3
 # Single-device training on the same global batches is the truth.
 TOLERANCE = 1e-5
 
@@ -31,49 +36,93 @@ pytestmark = pytest.mark.slow
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 
 
+# Each scenario's processes as one env each, given the ports picked for them.
+Envs = Callable[[list[int]], list[dict[str, str]]]
+
+
 def run_workers(
-    scenario: str, tmp_path: pathlib.Path, envs: list[dict[str, str]]
+    scenario: str,
+    tmp_path: pathlib.Path,
+    envs: Envs,
+    ports: int = 0,
+    pick_ports: Callable[[int], list[int]] = free_ports,
 ) -> list[dict[str, Any]]:
     """Runs one worker process per env, all at once, and returns their findings.
 
-    Processes still running after `TIMEOUT_S` are killed (a hung collective
-    must fail the test, not the CI job).
+    `ports` fresh ports are picked for each attempt and handed to `envs`. If
+    a worker's server finds its port taken (by a process that bound it after
+    it was picked), every worker of the attempt is stopped and the scenario
+    starts again on new ports, up to `PORT_ATTEMPTS` times. Processes still
+    running after `TIMEOUT_S` are killed (a hung collective must fail the
+    test, not the CI job).
     """
-    procs = []
-    for index, extra_env in enumerate(envs):
-        out = tmp_path / f"{scenario}_{index}.json"
-        log = open(tmp_path / f"{scenario}_{index}.log", "w")  # noqa: SIM115
-        env = {**os.environ, **extra_env}
-        proc = subprocess.Popen(
-            [sys.executable, str(WORKER), scenario, str(out)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+    for attempt in range(PORT_ATTEMPTS):
+        procs = _start_workers(
+            scenario, tmp_path / f"try{attempt}", envs(pick_ports(ports))
         )
-        procs.append((proc, out, log))
-    failures = []
-    try:
-        for proc, _, _ in procs:
-            try:
-                proc.wait(timeout=TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                failures.append(f"pid {proc.pid} timed out after {TIMEOUT_S}s")
-    finally:
-        for proc, _, log in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            log.close()
+        timed_out = _wait_for_workers(procs)
+        if not any(proc.returncode == PORT_TAKEN for proc, _, _ in procs):
+            break
+    else:
+        pytest.fail(f"{scenario}: a port was taken on all {PORT_ATTEMPTS} attempts")
+    failures = [f"pid {proc.pid} timed out after {TIMEOUT_S}s" for proc in timed_out]
     results = []
     for index, (proc, out, log) in enumerate(procs):
         if proc.returncode != 0 or not out.exists():
-            tail = pathlib.Path(log.name).read_text()[-3000:]
+            tail = log.read_text()[-3000:]
             failures.append(f"worker {index} exited {proc.returncode}:\n{tail}")
         else:
             results.append(json.loads(out.read_text()))
     if failures:
         pytest.fail("\n".join(failures))
     return results
+
+
+Worker = tuple[subprocess.Popen, pathlib.Path, pathlib.Path]
+
+
+def _start_workers(
+    scenario: str, folder: pathlib.Path, envs: list[dict[str, str]]
+) -> list[Worker]:
+    """Starts one worker per env; each writes `folder`/<index>.json and .log."""
+    folder.mkdir(parents=True)
+    procs = []
+    for index, extra_env in enumerate(envs):
+        out, log = folder / f"{index}.json", folder / f"{index}.log"
+        with log.open("w") as log_file:
+            proc = subprocess.Popen(
+                [sys.executable, str(WORKER), scenario, str(out)],
+                env={**os.environ, **extra_env},
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+        procs.append((proc, out, log))
+    return procs
+
+
+def _wait_for_workers(procs: list[Worker]) -> list[subprocess.Popen]:
+    """Waits until every worker exits, or one found its port taken, or timeout.
+
+    Then kills whatever still runs (the peers of a worker that could not bind
+    would wait for it forever) and returns the processes killed at timeout.
+    """
+    deadline = time.monotonic() + TIMEOUT_S
+    running = [proc for proc, _, _ in procs]
+    while running and time.monotonic() < deadline:
+        if any(proc.returncode == PORT_TAKEN for proc, _, _ in procs):
+            break
+        time.sleep(0.1)
+        running = [proc for proc in running if proc.poll() is None]
+    port_taken = any(proc.returncode == PORT_TAKEN for proc, _, _ in procs)
+    for proc in running:
+        proc.kill()
+        proc.wait()
+    return [] if port_taken else running
+
+
+def _ports_env(ports: list[int]) -> list[dict[str, str]]:
+    """One process hosting the in-process cluster on `ports`."""
+    return [{PORTS_ENV: ",".join(map(str, ports))}]
 
 
 def check_matches_single_device(result: dict[str, Any], fit: bool = True) -> None:
@@ -96,7 +145,7 @@ def check_matches_single_device(result: dict[str, Any], fit: bool = True) -> Non
 @pytest.fixture(scope="module")
 def mirrored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp_path = tmp_path_factory.mktemp("mirrored")
-    return run_workers("mirrored", tmp_path, [{}])[0]
+    return run_workers("mirrored", tmp_path, lambda _: [{}])[0]
 
 
 def test_mirrored_fit_matches_single_device(mirrored: dict[str, Any]) -> None:
@@ -117,17 +166,18 @@ def test_mirrored_replicas_drop_the_same_rows(mirrored: dict[str, Any]) -> None:
 def test_multi_worker_mirrored_fit_matches_single_device(
     tmp_path: pathlib.Path,
 ) -> None:
-    ports = free_ports(2)
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
-    envs = [
-        {
-            "TF_CONFIG": json.dumps(
-                {"cluster": cluster, "task": {"type": "worker", "index": index}}
-            )
-        }
-        for index in range(2)
-    ]
-    results = run_workers("mwms", tmp_path, envs)
+    def envs(ports: list[int]) -> list[dict[str, str]]:
+        cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
+        return [
+            {
+                "TF_CONFIG": json.dumps(
+                    {"cluster": cluster, "task": {"type": "worker", "index": index}}
+                )
+            }
+            for index in range(2)
+        ]
+
+    results = run_workers("mwms", tmp_path, envs, ports=2)
     for result in results:
         # Keras 3's own fit cannot run under this strategy (keras#20585), so
         # there the workers train with the custom loop Keras documents.
@@ -137,7 +187,8 @@ def test_multi_worker_mirrored_fit_matches_single_device(
 @pytest.fixture(scope="module")
 def parameter_servers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp_path = tmp_path_factory.mktemp("ps")
-    return run_workers("ps", tmp_path, [{}])[0]
+    # 1 worker and 2 parameter servers.
+    return run_workers("ps", tmp_path, _ports_env, ports=3)[0]
 
 
 @pytest.mark.skipif(IS_KERAS3, reason="Keras 3 has no parameter-server training")
@@ -216,11 +267,40 @@ def test_scaling_out_example_runs(example: str, tmp_path: pathlib.Path) -> None:
     # each gets a fresh process.
     script = tmp_path / "example.py"
     script.write_text(example)
-    completed = subprocess.run(
-        [sys.executable, str(script)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-    )
+    for _ in range(PORT_ATTEMPTS):
+        completed = subprocess.run(
+            [sys.executable, str(script)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+        )
+        # The parameter-server example picks its own ports, which another
+        # process may take first; a new run picks new ones.
+        if "Could not start gRPC server" not in completed.stderr:
+            break
     assert completed.returncode == 0, completed.stderr[-3000:]
+
+
+def test_a_taken_port_is_retried_on_new_ports(tmp_path: pathlib.Path) -> None:
+    # The first pick hands the cluster a port that a listening socket holds,
+    # as when another process binds a port between its pick and its use.
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        picks: list[list[int]] = []
+
+        def pick(count: int) -> list[int]:
+            ports = free_ports(count)
+            if not picks:
+                ports[0] = taken
+            picks.append(ports)
+            return ports
+
+        result = run_workers("cluster", tmp_path, _ports_env, 3, pick)[0]
+    assert len(picks) == 2
+    assert "port taken" in (tmp_path / "try0" / "0.log").read_text()
+    started = result["cluster"]
+    assert started["worker"] == [f"127.0.0.1:{picks[1][0]}"]
+    assert started["ps"] == [f"127.0.0.1:{port}" for port in picks[1][1:]]
