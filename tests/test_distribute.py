@@ -224,3 +224,18 @@ def test_scaling_out_example_runs(example: str, tmp_path: pathlib.Path) -> None:
         timeout=TIMEOUT_S,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
+
+
+def test_mirrored_activity_penalty_matches_single_device(
+    tmp_path: pathlib.Path,
+) -> None:
+    # Each replica sums the penalty over its share of the batch, and Keras
+    # divides each replica's losses by the number of replicas: without the
+    # layer's correction the penalty would be halved on 2 replicas.
+    result = run_workers("mirrored_activity", tmp_path, [{}])[0]
+    losses = result["evaluate"]
+    penalty = losses["single"] - losses["unregularized"]
+    assert penalty > 0.05 * losses["single"], losses
+    assert abs(losses["replicated"] - losses["single"]) <= TOLERANCE * losses["single"]
+    assert result["penalty_mattered"]
+    assert result["max_abs_diff"] <= TOLERANCE
