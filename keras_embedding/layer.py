@@ -58,7 +58,8 @@ class Embedding(keras.layers.Embedding):
     Args:
         input_dim: size of the vocabulary, i.e. 1 + the largest id, >= 1.
             Python ints, numpy integers and integral floats are accepted.
-        output_dim: size of each vector, >= 0 (0 gives an empty table).
+        output_dim: size of each vector, in [0, 2**31 - 1] (0 gives an empty
+            table). The table may hold at most 2**63 - 1 entries.
         init: how the table is initialised: a Keras 1 name (`"uniform"`,
             `"normal"`, `"glorot_uniform"`, `"orthogonal"`, ...; with Keras 1
             distributions, see `keras_embedding.legacy.initializations`), a
@@ -67,13 +68,15 @@ class Embedding(keras.layers.Embedding):
         input_length: length of the id sequences when it is constant. It
             gives the layer a static output shape (so `Flatten` then `Dense`
             work) and, as the first layer of a `Sequential`, builds the model
-            at once. An input of another length raises `ValueError`.
+            at once. An input of another length raises `ValueError`, or
+            `InvalidArgumentError` when the step runs if its length is only
+            known then.
         W_regularizer: penalty on the table, summed over all its entries: a
             name (`"l1"`, `"l2"`, `"l1l2"`) or any Keras regularizer. Alias:
             `embeddings_regularizer`.
         activity_regularizer: penalty on the output, summed over batch, time
             and features as in Keras 1 (modern Keras divides it by the batch
-            size; this layer does not).
+            size; this layer does not), the global batch's on N replicas.
         W_constraint: projection applied to the table after each optimizer
             update: `"maxnorm"`, `"nonneg"`, `"unitnorm"` (Keras 1 defaults:
             `m=2`, `axis=0`, i.e. per output column) or any Keras constraint.
@@ -86,14 +89,16 @@ class Embedding(keras.layers.Embedding):
             Each step, each row is dropped with this probability, the same
             decision for every sample and position of the batch, and kept rows
             are scaled by `1 / (1 - dropout)`. It costs O(#ids) per step and
-            keeps the table's gradient sparse.
-        seed: int fixing the sequence of dropout masks. Defaults to a number
-            drawn from Python's `random` (so `keras.utils.set_random_seed`
-            makes it reproducible).
+            keeps the table's gradient sparse. The seed in use and the step
+            are saved with the model (not in legacy `.h5` files).
+        seed: int in [0, 2**64) fixing the sequence of dropout masks. Defaults
+            to a number drawn from Python's `random` (so
+            `keras.utils.set_random_seed` makes it reproducible).
         validate_indices: whether to check that every id is in
-            `[0, input_dim)`. A bad id raises `InvalidArgumentError` naming the
-            layer, the id and `input_dim`; under XLA, which cannot raise, the
-            output rows of bad ids are NaN instead.
+            `[0, input_dim)`. A bad id (NaN and infinities included) raises
+            `InvalidArgumentError` naming the layer, the id and `input_dim`;
+            under XLA, which cannot raise, the output rows of bad ids are NaN
+            instead.
         **kwargs: base layer arguments (`name`, `trainable`, `dtype`, ...),
             the Keras 1 layer arguments `input_dtype`, `input_shape` and
             `batch_input_shape`, and the modern aliases above. On Keras 3
@@ -101,7 +106,13 @@ class Embedding(keras.layers.Embedding):
 
     Input shape:
         Integer (or float, truncated toward zero) tensor of shape
-        `(batch_size, input_length)`; any rank works.
+        `(batch_size, input_length)`; any rank works. Float ids are refused
+        when `input_dim` exceeds the integers their dtype holds exactly
+        (2**11 for float16, 2**8 for bfloat16, 2**24 for float32).
+
+    Raises:
+        ValueError: for an argument out of its range, naming it and its value.
+        TypeError: for an argument of the wrong type, or an unknown one.
 
     Output shape:
         `(batch_size, input_length, output_dim)`, in the layer's compute

@@ -157,7 +157,7 @@ def test_sharded_table_keeps_the_one_table_api(
     assert api["weights_arg"] == 0.0
     assert api["set_get"] == 0.0
     assert api["W_numpy"] == 0.0
-    assert "expects one array of shape (24, 4)" in api["bad_shape_error"]
+    assert "the layer expects (24, 4)" in api["bad_shape_error"]
 
 
 @pytest.mark.skipif(IS_KERAS3, reason="Keras 3 has no parameter-server training")
