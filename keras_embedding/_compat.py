@@ -83,21 +83,28 @@ def variable_tensor(variable: Any) -> Any:
     return getattr(variable, "value", variable) if IS_KERAS3 else variable
 
 
-def outer_call_context() -> Any:
-    """The object that stands for the outermost Keras layer call in progress.
+def outer_call_cache() -> dict | None:
+    """A dict that lives as long as the outermost Keras layer call in progress.
 
     Keras 3 keeps one `CallContext` per outermost call (a model's call in a
     training step, say), shared by every nested layer call. Its
     `TimeDistributed` calls the wrapped layer's `call` once per timestep
-    without going through `__call__`, and these calls share the context, which
-    is how the layer gives them one dropout mask. tf_keras's `TimeDistributed`
-    calls the layer once, on all timesteps; None there.
+    without going through `__call__`; a dict kept on that context lets these
+    calls share one dropout mask. tf_keras's `TimeDistributed` calls the layer
+    once, on all timesteps: None there, and outside any Keras call.
     """
     if not IS_KERAS3:
         return None
     from keras.src.backend.common import global_state
 
-    return global_state.get_global_attribute("current_call_ctx")
+    context = global_state.get_global_attribute("current_call_ctx")
+    if context is None:
+        return None
+    cache = getattr(context, "_keras_embedding_cache", None)
+    if cache is None:
+        cache = {}
+        context._keras_embedding_cache = cache
+    return cache
 
 
 def _sync_on_read_variable(value: int, name: str) -> tf.Variable:

@@ -556,10 +556,11 @@ class Embedding(keras.layers.Embedding):
             lengths = ids.row_lengths()
             shortest, longest = tf.reduce_min(lengths), tf.reduce_max(lengths)
             found = tf.where(shortest != length, shortest, longest)
-            check = self._require(
-                tf.logical_and(shortest == length, longest == length), message, found
+            ok = tf.logical_or(
+                tf.size(lengths) == 0,
+                tf.logical_and(shortest == length, longest == length),
             )
-            return _after(check, ids)
+            return _after(self._require(ok, message, found), ids)
         # -1 stands for a missing axis 1 (ids of rank 0 or 1).
         found = tf.concat([tf.shape(ids, out_type=tf.int64), [-1, -1]], 0)[1]
         ids = _after(self._require(found == length, message, found), ids)
@@ -646,26 +647,20 @@ class Embedding(keras.layers.Embedding):
         """
         counter = self._step_counter
         advance = tf.cast(training, tf.int64) if isinstance(training, tf.Tensor) else 1
-        context = None if self._calls.depth else _compat.outer_call_context()
-        if context is None:
-            return counter.seed.read_value(), counter.next(advance)
-        shared = getattr(context, "_keras_embedding_steps", None)
+        shared = None if self._calls.depth else _compat.outer_call_cache()
         if shared is None:
-            shared = {}
-            context._keras_embedding_steps = shared
-        eager = tf.executing_eagerly()
-        known = shared.get(id(self))
-        if known is not None and (
-            eager or known[1].graph is tf.compat.v1.get_default_graph()
-        ):
-            return known
+            return counter.seed.read_value(), counter.next(advance)
+        graph = None if tf.executing_eagerly() else tf.compat.v1.get_default_graph()
+        key = (id(self), id(graph))
+        if key in shared:
+            return shared[key]
         seed, step = counter.seed.read_value(), counter.step.read_value()
         # The update is a side effect, not an input of the mask: with an
         # unknown number of timesteps `TimeDistributed` vectorizes `call`
         # (`tf.vectorized_map`), which cannot vectorize a variable update
         # that the outputs depend on, but leaves this one to run once.
         counter.step.assign(step + advance)
-        shared[id(self)] = seed, step
+        shared[key] = seed, step
         return seed, step
 
 
