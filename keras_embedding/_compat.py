@@ -83,29 +83,76 @@ def variable_tensor(variable: Any) -> Any:
     return getattr(variable, "value", variable) if IS_KERAS3 else variable
 
 
+def outer_call_cache() -> dict | None:
+    """A dict that lives as long as the outermost Keras layer call in progress.
+
+    Keras 3 keeps one `CallContext` per outermost call (a model's call in a
+    training step, say), shared by every nested layer call. Its
+    `TimeDistributed` calls the wrapped layer's `call` once per timestep
+    without going through `__call__`; a dict kept on that context lets these
+    calls share one dropout mask. tf_keras's `TimeDistributed` calls the layer
+    once, on all timesteps: None there, and outside any Keras call.
+    """
+    if not IS_KERAS3:
+        return None
+    from keras.src.backend.common import global_state
+
+    context = global_state.get_global_attribute("current_call_ctx")
+    if context is None:
+        return None
+    cache = getattr(context, "_keras_embedding_cache", None)
+    if cache is None:
+        cache = {}
+        context._keras_embedding_cache = cache
+    return cache
+
+
+def _sync_on_read_variable(value: int, name: str) -> tf.Variable:
+    # On-read synchronised: under a mirrored strategy each replica advances
+    # its own copy in step with the others, so all replicas drop the same
+    # rows; reading it outside a replica gives the first replica's value.
+    return tf.Variable(
+        value,
+        dtype=tf.int64,
+        trainable=False,
+        name=name,
+        synchronization=tf.VariableSynchronization.ON_READ,
+        aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
+    )
+
+
 class StepCounter(tf.__internal__.tracking.AutoTrackable):
-    """A per-layer counter of training calls, kept out of the layer's weights.
+    """A layer's row-dropout state: its seed and its count of training calls.
 
     The row-dropout mask of a step is a hash of (seed, step, id), so the
-    counter must advance inside `tf.function`, `model.fit` and XLA alike. It
-    is a plain `tf.Variable` held by a trackable that is not a `tf.Module`:
-    tf_keras would count a module's variables as layer weights, and
-    `get_weights()` must stay `[W]` as in Keras 1. TF still tracks it for
-    checkpoints and SavedModel. It is on-read synchronised so
-    that under a mirrored strategy each replica advances its own copy in step
-    with the others, and all replicas drop the same rows.
+    counter must advance inside `tf.function`, `model.fit` and XLA alike, and
+    both must be saved for resumed training to draw the masks uninterrupted
+    training would. They are plain `tf.Variable`s held by a trackable that is
+    not a `tf.Module`: tf_keras would count a module's variables as layer
+    weights, and `get_weights()` must stay `[W]` as in Keras 1. TF still
+    tracks them for checkpoints and SavedModel; the layer writes them to
+    `.keras` files itself.
+
+    Attributes:
+        seed: int64 scalar variable, the 64 bits of the seed.
+        step: int64 scalar variable, the number of training calls so far.
     """
 
-    def __init__(self, name: str = "dropout_step") -> None:
-        self.step = tf.Variable(
-            0,
-            dtype=tf.int64,
-            trainable=False,
-            name=name,
-            synchronization=tf.VariableSynchronization.ON_READ,
-            aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
-        )
+    def __init__(self, seed: int, name: str = "dropout") -> None:
+        """Creates the variables.
 
-    def next(self) -> tf.Tensor:
-        """Returns the current step and advances the counter."""
-        return self.step.assign_add(1) - 1
+        Args:
+            seed: the seed, as an int64 value (see `row_dropout.int64_seed`).
+            name: prefix of the variables' names.
+        """
+        self.seed = _sync_on_read_variable(seed, f"{name}_seed")
+        self.step = _sync_on_read_variable(0, f"{name}_step")
+
+    def next(self, advance: Any = 1) -> tf.Tensor:
+        """Returns the current step and advances the counter.
+
+        Args:
+            advance: 1, or an int64 scalar tensor (0 leaves the counter as
+                it is, as for a call with a false `training` tensor).
+        """
+        return self.step.assign_add(advance) - advance

@@ -53,6 +53,20 @@ def check_strategy(layer_name: str) -> None:
         )
 
 
+def replicas_sharing_the_batch() -> int:
+    """How many replicas split the global batch of the current replica call.
+
+    Keras scales every loss a layer adds by 1 / num_replicas_in_sync before
+    the replicas' gradients are summed: right for a penalty on the weights,
+    which each replica computes whole, but a penalty summed over the
+    replica's share of the batch must be multiplied back to come out as the
+    global batch's sum. Outside a replica call (eager code, or cross-replica
+    context) the batch is not split: 1.
+    """
+    context = tf.distribute.get_replica_context()
+    return 1 if context is None else context.num_replicas_in_sync
+
+
 def get_table(table: tf.__internal__.distribute.ShardedVariable) -> list[np.ndarray]:
     """`get_weights()` of a sharded table: the whole table, as one array."""
     return [np.concatenate([shard.numpy() for shard in table.variables], axis=0)]

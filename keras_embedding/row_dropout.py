@@ -38,24 +38,39 @@ def _mix32(x: tf.Tensor) -> tf.Tensor:
     return _xor(tf.bitwise.right_shift(x, 16), x)
 
 
-def row_uniform(ids: tf.Tensor, seed: int, step: tf.Tensor) -> tf.Tensor:
+def int64_seed(seed: int) -> int:
+    """The int64 that holds the 64 bits of `seed` (taken modulo 2**64)."""
+    seed %= 2**64
+    return seed - 2**64 if seed >= 2**63 else seed
+
+
+def row_uniform(ids: tf.Tensor, seed: int | tf.Tensor, step: tf.Tensor) -> tf.Tensor:
     """A uniform number in [0, 2**32) for each id, fixed by (seed, step, id).
+
+    All 64 bits of the seed count: at any one step, two seeds that differ
+    anywhere give different keys, so their masks are independent draws.
 
     Args:
         ids: integer tensor of row ids, any shape.
-        seed: Python int; selects the sequence of masks.
+        seed: a Python int (taken modulo 2**64) or an integer scalar tensor
+            (an int64 holds the 64 bits); selects the sequence of masks.
         step: scalar integer tensor; a new mask for every value.
 
     Returns:
         An int64 tensor shaped like `ids`. Equal ids give equal values.
     """
+    if isinstance(seed, int):
+        seed = int64_seed(seed)
+    seed = tf.cast(seed, tf.int64)
     step = tf.cast(step, tf.int64)
-    seed_word = tf.constant(seed & _MASK32, tf.int64)
-    key0 = _mix32(_xor(seed_word, _mix32(_low32(step))))
+    seed_high = _low32(tf.bitwise.right_shift(seed, 32))
+    key0 = _mix32(_xor(_low32(seed), _mix32(_low32(step))))
     # The golden-ratio constant keeps key1 from equalling _mix32(key0), which
-    # would cancel the last round for id 0.
+    # would cancel the last round for id 0. Each half of the seed enters one
+    # key through a bijection, so (seed, step) -> (key0, key1) is one to one
+    # for a given step; _mix32(0) == 0 keeps the keys of seeds below 2**32.
     step_high = _low32(tf.bitwise.right_shift(step, 32))
-    key1 = _mix32(_xor(_xor(key0, _GOLDEN), step_high))
+    key1 = _mix32(_xor(_xor(key0, _GOLDEN), _xor(step_high, _mix32(seed_high))))
     ids = tf.cast(ids, tf.int64)
     low = _low32(ids)
     high = _low32(tf.bitwise.right_shift(ids, 32))
@@ -63,7 +78,7 @@ def row_uniform(ids: tf.Tensor, seed: int, step: tf.Tensor) -> tf.Tensor:
 
 
 def row_keep_scale(
-    ids: tf.Tensor, rate: float, seed: int, step: tf.Tensor
+    ids: tf.Tensor, rate: float, seed: int | tf.Tensor, step: tf.Tensor
 ) -> tf.Tensor:
     """Keras 1 row-dropout multipliers for each id.
 
@@ -73,7 +88,8 @@ def row_keep_scale(
     Args:
         ids: integer tensor of row ids.
         rate: drop probability, in (0, 1).
-        seed: Python int selecting the mask sequence.
+        seed: Python int or integer scalar tensor selecting the mask
+            sequence (see `row_uniform`).
         step: scalar integer tensor, the training step.
 
     Returns:

@@ -14,6 +14,7 @@ Scenarios:
     mwms: one worker of a MultiWorkerMirroredStrategy cluster (TF_CONFIG).
     ps: ParameterServerStrategy on an in-process loopback cluster.
     cluster: only starts the in-process cluster (tests the port handling).
+    mirrored_activity: an activity regularizer under MirroredStrategy.
 
 The test picks the ports (`TF_CONFIG`, or `DISTRIBUTE_PORTS` for the
 in-process cluster). Nothing can hold a port for a TF server until the server
@@ -69,7 +70,7 @@ def initial_weights() -> list[np.ndarray]:
     ]
 
 
-def build_model(dropout: float) -> Any:
+def build_model(dropout: float, activity_regularizer: Any = None) -> Any:
     """Embedding(mask_zero) -> masked average -> Dense, compiled with SGD.
 
     Plain SGD updates the table sparsely on both Keras flavours, and the
@@ -90,6 +91,7 @@ def build_model(dropout: float) -> Any:
         mask_zero=True,
         dropout=dropout,
         seed=SEED,
+        activity_regularizer=activity_regularizer,
         name="table",
     )
     hidden = keras.layers.GlobalAveragePooling1D()(embedding(inputs))
@@ -316,6 +318,39 @@ def mirrored(out: dict[str, Any]) -> None:
     out["masks"] = replica_masks(strategy, steps=4)
 
 
+def mirrored_activity(out: dict[str, Any]) -> None:
+    """An activity penalty (a sum over each replica's share of the batch)
+    under MirroredStrategy over 2 logical CPUs, against one device."""
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * 2
+    )
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    ids, targets = global_batches()
+    single_data = tf.data.Dataset.from_tensor_slices((ids, targets))
+    single_data = single_data.batch(GLOBAL_BATCH)
+    single = build_model(0.5, "l2")
+    with strategy.scope():
+        replicated = build_model(0.5, "l2")
+    unregularized = build_model(0.5)
+    data = strategy.distribute_datasets_from_function(replica_dataset)
+    # Before training: the loss of the same batches, the penalty included.
+    out["evaluate"] = {
+        "single": single.evaluate(single_data, verbose=0),
+        "replicated": replicated.evaluate(data, steps=STEPS, verbose=0),
+        "unregularized": unregularized.evaluate(single_data, verbose=0),
+    }
+    for model in (single, unregularized):
+        model.fit(single_data, epochs=1, verbose=0)
+    replicated.fit(data, epochs=1, steps_per_epoch=STEPS, verbose=0)
+    out["max_abs_diff"] = max_abs_diff(
+        trained_weights(replicated), trained_weights(single)
+    )
+    out["penalty_mattered"] = (
+        max_abs_diff(trained_weights(unregularized), trained_weights(single)) > 1e-3
+    )
+
+
 def mwms(out: dict[str, Any]) -> None:
     """One worker of a 2-process MultiWorkerMirroredStrategy (see TF_CONFIG)."""
     compare_with_single_device(tf.distribute.MultiWorkerMirroredStrategy(), out)
@@ -486,6 +521,7 @@ SCENARIOS: dict[str, Callable[[dict[str, Any]], None]] = {
     "mwms": mwms,
     "ps": ps,
     "cluster": cluster,
+    "mirrored_activity": mirrored_activity,
 }
 
 

@@ -208,7 +208,7 @@ def test_sharded_table_keeps_the_one_table_api(
     assert api["weights_arg"] == 0.0
     assert api["set_get"] == 0.0
     assert api["W_numpy"] == 0.0
-    assert "expects one array of shape (24, 4)" in api["bad_shape_error"]
+    assert "the layer expects (24, 4)" in api["bad_shape_error"]
 
 
 @pytest.mark.skipif(IS_KERAS3, reason="Keras 3 has no parameter-server training")
@@ -304,3 +304,18 @@ def test_a_taken_port_is_retried_on_new_ports(tmp_path: pathlib.Path) -> None:
     started = result["cluster"]
     assert started["worker"] == [f"127.0.0.1:{picks[1][0]}"]
     assert started["ps"] == [f"127.0.0.1:{port}" for port in picks[1][1:]]
+
+
+def test_mirrored_activity_penalty_matches_single_device(
+    tmp_path: pathlib.Path,
+) -> None:
+    # Each replica sums the penalty over its share of the batch, and Keras
+    # divides each replica's losses by the number of replicas: without the
+    # layer's correction the penalty would be halved on 2 replicas.
+    result = run_workers("mirrored_activity", tmp_path, lambda _: [{}])[0]
+    losses = result["evaluate"]
+    penalty = losses["single"] - losses["unregularized"]
+    assert penalty > 0.05 * losses["single"], losses
+    assert abs(losses["replicated"] - losses["single"]) <= TOLERANCE * losses["single"]
+    assert result["penalty_mattered"]
+    assert result["max_abs_diff"] <= TOLERANCE

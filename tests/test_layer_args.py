@@ -313,3 +313,83 @@ def test_modern_initializer_is_accepted():
     layer = Embedding(4, 2, init=keras.initializers.Constant(3.0))
     layer.build()
     np.testing.assert_array_equal(layer.get_weights()[0], np.full((4, 2), 3.0))
+
+
+@pytest.mark.parametrize(
+    "input_dim, output_dim, arg",
+    [
+        (1e30, 8, "input_dim"),
+        (2**63, 1, "input_dim"),
+        (10, 2**40, "output_dim"),
+        (10, 2**31, "output_dim"),
+        (2**40, 2**30, "input_dim x output_dim"),
+    ],
+)
+def test_absurd_sizes_are_refused_at_construction(input_dim, output_dim, arg):
+    with pytest.raises(ValueError) as info:
+        Embedding(input_dim, output_dim, name="emb")
+    message = str(info.value)
+    assert "'emb'" in message and arg in message
+    assert "2**63 - 1" in message or "2**31 - 1" in message
+
+
+def test_largest_sizes_are_accepted():
+    assert Embedding(2**63 - 1, 1).input_dim == 2**63 - 1
+    assert Embedding(1, 2**31 - 1).output_dim == 2**31 - 1
+
+
+@pytest.mark.parametrize(
+    "arg, value",
+    [
+        ("input_shape", 5),
+        ("input_shape", "abc"),
+        ("input_shape", (5.5,)),
+        ("input_shape", (-1,)),
+        ("batch_input_shape", "abc"),
+        ("batch_input_shape", 8),
+        ("batch_input_shape", (None, "x")),
+        ("batch_input_shape", ()),
+    ],
+)
+def test_bad_input_shapes_are_refused_naming_layer_argument_and_value(arg, value):
+    with pytest.raises((TypeError, ValueError)) as info:
+        Embedding(10, 3, name="emb", **{arg: value})
+    message = str(info.value)
+    assert "'emb'" in message
+    assert f"Received: {arg}={value!r}" in message
+
+
+def test_input_shape_takes_lists_and_numpy_sizes():
+    layer = Embedding(10, 3, input_shape=[np.int64(7)])
+    assert keras.Sequential([layer]).output_shape == (None, 7, 3)
+
+
+@pytest.mark.parametrize("seed", ["abc", 1.5, 1.0, True, None.__class__, [1]])
+def test_seed_must_be_an_integer(seed):
+    with pytest.raises(TypeError) as info:
+        Embedding(10, 3, dropout=0.5, seed=seed, name="emb")
+    assert "'emb'" in str(info.value)
+    assert f"Received: seed={seed!r}" in str(info.value)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64])
+def test_seed_must_be_in_the_range_used(seed):
+    with pytest.raises(ValueError, match=rf"Received: seed={seed}"):
+        Embedding(10, 3, dropout=0.5, seed=seed)
+
+
+def test_seed_accepts_numpy_integers_and_the_whole_64_bit_range():
+    assert Embedding(10, 3, seed=np.uint64(2**64 - 1)).seed == 2**64 - 1
+    assert Embedding(10, 3, seed=np.int32(7)).get_config()["seed"] == 7
+
+
+def test_dropout_is_validated_when_set():
+    layer = Embedding(10, 3, name="emb")
+    layer.dropout = np.float32(0.5)
+    assert layer.dropout == 0.5
+    for value in (1.5, -0.1, "0.2", math.nan):
+        with pytest.raises(ValueError) as info:
+            layer.dropout = value
+        assert "'emb'" in str(info.value)
+        assert f"Received: dropout={value!r}" in str(info.value)
+    assert layer.dropout == 0.5

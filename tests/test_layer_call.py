@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from keras_embedding import Embedding
-from keras_embedding._compat import keras
+from keras_embedding._compat import IS_KERAS3, keras
 
 
 def _property(examples):
@@ -120,13 +120,144 @@ def test_float_ids_are_truncated_toward_zero(dtype):
     np.testing.assert_array_equal(layer(ids).numpy()[0], table[[1, 2, 0, 9]])
 
 
-def test_float_ids_are_refused_above_two_to_the_24():
-    layer = Embedding(2**24 + 1, 0, name="huge")
-    layer.build()
+@pytest.mark.parametrize(
+    "dtype, exact", [("float16", 11), ("bfloat16", 8), ("float32", 24), ("float64", 53)]
+)
+def test_float_ids_are_refused_beyond_what_their_dtype_holds(dtype, exact):
+    # Above 2**exact a float dtype skips integers (float16 reads 3001 as 3000).
+    layer = Embedding(2**exact + 1, 0, name="huge")
     with pytest.raises(ValueError, match="keras.Input") as info:
-        layer(np.array([[3.0]], "float32"))
-    assert "'huge'" in str(info.value) and "float32" in str(info.value)
-    assert layer(np.array([[2**24]], "int64")).shape == (1, 1, 0)
+        layer(tf.constant([[3.0]], dtype))
+    message = str(info.value)
+    assert "'huge'" in message and dtype in message
+    assert f"2**{exact}" in message
+    assert layer(np.array([[2**exact]], "int64")).shape == (1, 1, 0)
+
+
+@pytest.mark.parametrize("dtype, exact", [("float16", 11), ("bfloat16", 8)])
+def test_float_ids_at_their_dtype_limit_read_their_own_rows(dtype, exact):
+    layer, table = _built(2**exact, 1, init="uniform")
+    ids = np.array([[2**exact - 1, 2**exact - 2, 3]])
+    out = layer(tf.constant(ids, dtype)).numpy()
+    np.testing.assert_array_equal(out, table[ids])
+
+
+def test_float16_sequential_refuses_a_vocabulary_it_cannot_address():
+    # Keras 3's Sequential gives its input layer the float dtype.
+    keras.backend.set_floatx("float16")
+    try:
+        with pytest.raises(ValueError, match="float16"):
+            model = keras.Sequential([Embedding(5000, 2, input_length=3)])
+            model.predict(np.array([[3001, 4097, 2049]]), verbose=0)
+    finally:
+        keras.backend.set_floatx("float32")
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 1e10, -1.0, 10.0])
+@pytest.mark.parametrize("traced", [False, True])
+def test_bad_float_ids_are_reported_as_what_they_are(bad, traced):
+    layer, _ = _built(10, 2, name="words")
+    call = tf.function(lambda ids: layer(ids)) if traced else layer
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        call(tf.constant([[1.0, bad, 2.0]], tf.float32))
+    message = str(info.value)
+    assert "words" in message and "input_dim=10" in message
+    expected = {1e10: ("1e+10", "10000000000")}.get(bad, (str(bad).rstrip(".0"),))
+    assert any(text in message for text in expected), message
+    assert "-2147483648" not in message
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 1e10, -1.0, 10.0])
+def test_bad_float_ids_give_nan_rows_under_xla_never_row_zero(bad):
+    layer, table = _built(10, 3)
+    lookup = tf.function(lambda ids: layer(ids), jit_compile=True)
+    out = lookup(tf.constant([[1.0, bad, 0.5]], tf.float32)).numpy()[0]
+    assert np.isnan(out[1]).all()
+    np.testing.assert_array_equal(out[[0, 2]], table[[1, 0]])
+
+
+def test_eager_error_has_no_assert_wrapper():
+    layer, _ = _built(10, 2, name="words")
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        layer(np.array([[1, 12]]))
+    message = info.value.message
+    assert (
+        "Embedding layer 'words': ids must be in [0, input_dim=10). Received: id=12"
+    ) in message
+    assert "to be true" not in message and "Summarized data" not in message
+
+
+@pytest.mark.parametrize(
+    "dtype, bad",
+    [
+        ("uint64", 2**63 + 1),
+        ("uint64", 2**64 - 1),
+        ("uint32", 2**32 - 1),
+        ("int64", -(2**63)),
+        ("int64", 2**62),
+        ("int8", -128),
+        ("int16", -1),
+    ],
+)
+@pytest.mark.parametrize("traced", [False, True])
+def test_bad_integer_ids_are_reported_as_what_they_are(dtype, bad, traced):
+    layer, _ = _built(100, 2, name="words")
+    call = tf.function(lambda ids: layer(ids)) if traced else layer
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        call(tf.constant([[1, bad, 2]], dtype))
+    assert f"{bad}" in str(info.value)
+
+
+def test_unsigned_reinterpretation_reports_the_negative_id_first():
+    layer, _ = _built(10, 2)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="id=-3"):
+        layer(np.array([[10**6, -3, 5]], "int32"))
+
+
+def test_small_id_types_check_only_what_they_can_hold():
+    # int8 ids cannot exceed 127, so with input_dim=300 only negatives are bad;
+    # every uint8 is below 300.
+    layer, table = _built(300, 1)
+    np.testing.assert_array_equal(
+        layer(np.array([[127, 0]], "int8")).numpy(), table[[[127, 0]]]
+    )
+    np.testing.assert_array_equal(
+        layer(np.array([[255, 1]], "uint8")).numpy(), table[[[255, 1]]]
+    )
+    with pytest.raises(tf.errors.InvalidArgumentError, match="id=-1"):
+        layer(np.array([[-1]], "int8"))
+
+
+def test_int32_ids_with_a_vocabulary_beyond_int32():
+    layer = Embedding(2**31 + 10, 0)
+    assert layer(np.array([[2**31 - 1, 0]], "int32")).shape == (1, 2, 0)
+    assert layer(np.array([[2**31 + 9]], "int64")).shape == (1, 1, 0)
+    for ids in (np.array([[-1]], "int32"), np.array([[2**31 + 10]], "int64")):
+        with pytest.raises(tf.errors.InvalidArgumentError):
+            layer(ids)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64", "uint32", "uint64", "int8"])
+def test_index_check_is_one_reduction(dtype):
+    layer, _ = _built(10, 2)
+    graph = (
+        tf.function(lambda ids: layer(ids))
+        .get_concrete_function(tf.TensorSpec([None, None], dtype))
+        .graph
+    )
+    reductions = [
+        op.type
+        for op in graph.get_operations()
+        if op.type in ("Max", "Min", "All", "Any", "ArgMax", "ArgMin", "Sum")
+    ]
+    assert reductions == ["Max"]
+    assert [op.type for op in graph.get_operations()].count("Assert") == 1
+
+
+def test_empty_ids_pass_the_check():
+    layer, _ = _built(10, 2)
+    for dtype in ("int32", "float32"):
+        assert layer(np.zeros((2, 0), dtype)).shape == (2, 0, 2)
 
 
 @pytest.mark.parametrize("ids", [np.array([["a", "b"]]), np.array([[True, False]])])
@@ -192,6 +323,97 @@ def test_input_length_mismatch_in_sequential_predict_raises():
         model.predict(np.ones((2, 7), "int32"), verbose=0)
 
 
+def _length_graph(layer, shape):
+    return (
+        tf.function(lambda ids: layer(ids))
+        .get_concrete_function(tf.TensorSpec(shape, tf.int32))
+        .graph
+    )
+
+
+def test_input_length_is_checked_at_run_time_when_unknown():
+    layer = Embedding(10, 3, input_length=5, name="words")
+    spec = tf.TensorSpec([None, None], tf.int32)
+    call = tf.function(lambda ids: layer(ids), input_signature=[spec])
+    assert call(np.ones((2, 5), "int32")).shape == (2, 5, 3)
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        call(np.ones((2, 6), "int32"))
+    message = str(info.value)
+    assert "words" in message and "input_length=5" in message
+    assert "has length] [6]" in message
+
+
+def test_input_length_of_unknown_length_under_xla_is_still_an_error():
+    # XLA drops the check's assert; the static length it gives the ids fails
+    # the compilation of a step with another length instead.
+    layer = Embedding(10, 3, input_length=5)
+    spec = tf.TensorSpec([None, None], tf.int32)
+    call = tf.function(lambda ids: layer(ids), input_signature=[spec], jit_compile=True)
+    assert call(np.ones((2, 5), "int32")).shape == (2, 5, 3)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"\[\?,5\]"):
+        call(np.ones((2, 6), "int32"))
+
+
+@pytest.mark.skipif(IS_KERAS3, reason="Keras 3 layers refuse inputs of unknown rank")
+def test_input_length_is_checked_at_run_time_when_the_rank_is_unknown():
+    layer = Embedding(10, 3, input_length=5)
+    layer.build((None, 5))
+    spec = tf.TensorSpec(None, tf.int32)
+    call = tf.function(lambda ids: layer(ids), input_signature=[spec])
+    assert call(np.ones((2, 5), "int32")).shape == (2, 5, 3)
+    for ids in (np.ones((2, 6), "int32"), np.ones((2,), "int32")):
+        with pytest.raises(tf.errors.InvalidArgumentError, match="input_length=5"):
+            call(ids)
+
+
+def test_input_length_is_checked_in_a_tf_data_fit():
+    # Batches of unknown length: the step checks what the model cannot.
+    model = keras.Sequential(
+        [
+            keras.Input((None,), dtype="int32"),
+            Embedding(10, 3, input_length=5),
+            keras.layers.GlobalAveragePooling1D(),
+        ]
+    )
+    model.compile("sgd", "mse")
+    data = tf.data.Dataset.from_generator(
+        lambda: iter([(np.ones((2, 6), "int32"), np.zeros((2, 3), "float32"))]),
+        output_signature=(
+            tf.TensorSpec((None, None), tf.int32),
+            tf.TensorSpec((None, 3), tf.float32),
+        ),
+    )
+    with pytest.raises(tf.errors.InvalidArgumentError, match="input_length=5"):
+        model.fit(data, epochs=1, verbose=0)
+
+
+def test_a_static_length_adds_nothing_to_the_step():
+    static = Embedding(10, 3, input_length=5, validate_indices=False)
+    dynamic = Embedding(10, 3, input_length=5, validate_indices=False)
+    free = Embedding(10, 3, validate_indices=False)
+    ops = lambda graph: sorted(op.type for op in graph.get_operations())  # noqa: E731
+    assert ops(_length_graph(static, [None, 5])) == ops(_length_graph(free, [None, 5]))
+    assert "Assert" in ops(_length_graph(dynamic, [None, None]))
+
+
+def test_ragged_ids_are_checked_against_input_length():
+    layer = Embedding(10, 3, input_length=2)
+    assert layer(tf.ragged.constant([[1, 2], [3, 4]])).shape[0] == 2
+    with pytest.raises(tf.errors.InvalidArgumentError, match="length 3"):
+        layer(tf.ragged.constant([[1, 2], [3, 4, 5]]))
+
+
+def test_functional_input_of_unknown_length_takes_input_length():
+    # tf_keras used to leave the length unknown: Flatten -> Dense failed.
+    inp = keras.Input((None,), dtype="int32")
+    hidden = Embedding(10, 3, input_length=5)(inp)
+    assert tuple(hidden.shape) == (None, 5, 3)
+    model = keras.Model(inp, keras.layers.Dense(1)(keras.layers.Flatten()(hidden)))
+    model.compile("sgd", "mse")
+    model.fit(np.ones((4, 5), "int32"), np.zeros((4, 1)), epochs=1, verbose=0)
+    assert model.predict(np.ones((2, 5), "int32"), verbose=0).shape == (2, 1)
+
+
 def test_input_length_none_takes_length_from_input():
     layer = Embedding(10, 3)
     assert layer.compute_output_shape((None, 9)) == (None, 9, 3)
@@ -241,6 +463,23 @@ def test_activity_regularizer_is_summed_not_batch_averaged():
     np.testing.assert_allclose(penalty, 0.01 * np.sum(out.numpy() ** 2), rtol=1e-5)
     model(np.concatenate([ids, ids]))
     np.testing.assert_allclose(float(sum(model.losses)), 2 * penalty, rtol=1e-5)
+
+
+def test_activity_regularizer_attribute_is_the_configured_one():
+    layer = Embedding(10, 4, activity_regularizer="l2")
+    assert layer.activity_regularizer is not None
+    assert (
+        keras.regularizers.serialize(layer.activity_regularizer)
+        == (layer.get_config()["activity_regularizer"])
+    )
+    assert Embedding(10, 4).activity_regularizer is None
+    # Set afterwards, with Keras 1 names, it still gives Keras 1's sum.
+    layer = Embedding(10, 4, init="one")
+    layer.activity_regularizer = "l1"
+    layer(np.array([[1, 2]]))
+    np.testing.assert_allclose(float(sum(layer.losses)), 0.01 * 8, rtol=1e-6)
+    with pytest.raises(ValueError, match="bogus"):
+        layer.activity_regularizer = "bogus"
 
 
 def test_activity_penalty_enters_the_training_loss():

@@ -148,3 +148,96 @@ def test_symbolic_training_flag_is_honoured():
     call = tf.function(lambda x, t: layer(x, training=t))
     np.testing.assert_array_equal(call(ids, tf.constant(False)).numpy(), table[ids])
     assert _dropped_rows(call(ids, tf.constant(True)).numpy(), ids)
+
+
+def test_seeds_differing_above_32_bits_give_different_masks():
+    ids = np.arange(40)[None]
+    masks = []
+    for seed in (0, 2**32, 2**63, 2**64 - 1):
+        layer, _ = _positive_layer(rate=0.5, seed=seed)
+        masks.append(_masks(lambda x, layer=layer: layer(x, training=True), ids))
+    assert len({tuple(m) for m in masks}) == len(masks)
+
+
+def test_false_training_tensor_does_not_advance_the_masks():
+    ids = np.arange(40)[None]
+    call = tf.function(lambda layer, x, t: layer(x, training=t))
+    plain, _ = _positive_layer(rate=0.5, seed=6)
+    interrupted, table = _positive_layer(rate=0.5, seed=6)
+    plain.build(), interrupted.build()
+    expected = _masks(lambda x: call(plain, x, tf.constant(True)), ids, steps=2)
+    first = _masks(lambda x: call(interrupted, x, tf.constant(True)), ids, steps=1)
+    for _ in range(3):
+        out = call(interrupted, ids, tf.constant(False)).numpy()
+        np.testing.assert_array_equal(out, table[ids])
+    second = _masks(lambda x: call(interrupted, x, tf.constant(True)), ids, steps=1)
+    assert first + second == expected
+
+
+def test_dropout_set_after_building_without_it():
+    layer, table = _positive_layer(rate=0.0, seed=2)
+    ids = np.arange(40)[None]
+    np.testing.assert_array_equal(layer(ids, training=True).numpy(), table[ids])
+    layer.dropout = 0.5
+    assert 0 < len(_dropped_rows(layer(ids, training=True).numpy(), ids)) < 40
+    layer.dropout = 0.0
+    np.testing.assert_array_equal(layer(ids, training=True).numpy(), table[ids])
+
+
+def _time_distributed_pair(seed=8):
+    """A TimeDistributed(Embedding) and a twin layer applied to all ids at once."""
+    wrapped, table = _positive_layer(rate=0.5, seed=seed)
+    twin, _ = _positive_layer(rate=0.5, seed=seed)
+    return keras.layers.TimeDistributed(wrapped), twin, table
+
+
+def _time_distributed_ids():
+    # 4 samples of 4 timesteps: Keras 3's TimeDistributed over an unknown
+    # number of timesteps maps over the batch size instead (a Keras bug that
+    # has nothing to do with this layer); equal sizes keep the test to ours.
+    rng = np.random.RandomState(3)
+    return np.stack([rng.permutation(40).reshape(4, 10) for _ in range(4)])
+
+
+@pytest.mark.parametrize("mode", ["eager", "tf.function", "unknown timesteps"])
+def test_time_distributed_draws_one_mask_per_step(mode):
+    # One decision per row for the whole (batch, time) input, as Keras 1's
+    # TimeDistributed gave (one call on all timesteps); Keras 3 calls the
+    # layer once per timestep. The twin sees the same ids in one call.
+    wrapper, twin, _ = _time_distributed_pair()
+    ids = _time_distributed_ids()
+    if mode == "eager":
+        call = lambda layer, x: layer(x, training=True)  # noqa: E731
+    else:
+        shape = (None, None, 10) if mode == "unknown timesteps" else (None, 4, 10)
+        spec = tf.TensorSpec(shape, tf.int64)
+        wrapped_call = tf.function(
+            lambda x: wrapper(x, training=True), input_signature=[spec]
+        )
+        twin_call = tf.function(
+            lambda x: twin(x, training=True), input_signature=[spec]
+        )
+        call = lambda layer, x: (wrapped_call if layer is wrapper else twin_call)(x)  # noqa: E731
+    masks = []
+    for _ in range(4):
+        out = call(wrapper, ids).numpy()
+        np.testing.assert_array_equal(out, call(twin, ids).numpy())
+        masks.append(frozenset(_dropped_rows(out, ids)))
+    assert len(set(masks)) == len(masks)
+
+
+def test_time_distributed_in_fit_advances_once_per_step():
+    # With a zero learning rate, the masks of 3 fit steps are those of 3
+    # training calls of the twin.
+    wrapper, twin, _ = _time_distributed_pair(seed=11)
+    inp = keras.Input((4, 10), dtype="int32")
+    model = keras.Model(inp, wrapper(inp))
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mae")
+    ids = _time_distributed_ids()
+    target = np.zeros((4, 4, 10, 4), "float32")
+    model.fit(ids, target, epochs=3, batch_size=4, verbose=0)
+    for _ in range(3):
+        twin(ids, training=True)
+    np.testing.assert_array_equal(
+        wrapper(ids, training=True).numpy(), twin(ids, training=True).numpy()
+    )

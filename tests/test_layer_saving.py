@@ -107,3 +107,73 @@ def test_int8_quantized_layer_keeps_legacy_behaviour():
     assert 0 < np.all(out == 0, axis=-1).sum() < 50
     with pytest.raises(tf.errors.InvalidArgumentError, match="'q'"):
         layer(np.array([[50]]))
+
+
+# Where a model can be saved with its row-dropout state (seed and step).
+RESUMABLE = (
+    [".keras", ".weights.h5", "checkpoint"]
+    if IS_KERAS3
+    else [".keras", "savedmodel", "checkpoint"]
+)
+
+
+def _dropout_model(seed):
+    inp = keras.Input(shape=(6,), dtype="int32")
+    emb = Embedding(30, 4, dropout=0.5, seed=seed, name="words")
+    hidden = keras.layers.GlobalAveragePooling1D()(emb(inp))
+    model = keras.Model(inp, keras.layers.Dense(1, name="head")(hidden))
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")
+    return model
+
+
+def _resumed(model, fmt, tmp_path, seed):
+    """A copy of `model` made from what `fmt` saved, as a new process would."""
+    if fmt == "checkpoint":
+        path = tf.train.Checkpoint(model=model).save(str(tmp_path / "ckpt"))
+        copy = _dropout_model(seed)
+        copy.build((None, 6))
+        tf.train.Checkpoint(model=copy).restore(path).assert_existing_objects_matched()
+        return copy
+    if fmt == ".weights.h5":
+        path = str(tmp_path / "model.weights.h5")
+        model.save_weights(path)
+        copy = _dropout_model(seed)
+        copy.load_weights(path)
+        return copy
+    path = str(tmp_path / ("model.keras" if fmt == ".keras" else "model"))
+    model.save(path)
+    return keras.models.load_model(path)
+
+
+@pytest.mark.parametrize("seed", [None, 5])
+@pytest.mark.parametrize("fmt", RESUMABLE)
+def test_resumed_training_draws_the_masks_of_uninterrupted_training(
+    tmp_path, fmt, seed
+):
+    rng = np.random.RandomState(0)
+    ids = rng.randint(30, size=(12, 6))
+    targets = rng.randn(12, 1).astype("float32")
+    model = _dropout_model(seed)
+    model.fit(ids, targets, batch_size=4, shuffle=False, epochs=1, verbose=0)
+    # A fresh layer draws another seed (seed=None) and starts at step 0: only
+    # the saved state gives the masks of steps 4-6 below.
+    resumed = _resumed(model, fmt, tmp_path, seed)
+    for trained in (model, resumed):
+        trained.fit(ids, targets, batch_size=4, shuffle=False, epochs=1, verbose=0)
+    for mine, theirs in zip(model.get_weights(), resumed.get_weights(), strict=True):
+        np.testing.assert_allclose(theirs, mine, rtol=1e-6, atol=1e-7)
+    assert len(resumed.get_layer("words").get_weights()) == 1
+
+
+def test_a_file_without_dropout_state_loads_with_a_fresh_one(tmp_path):
+    # A `.keras` file written before the state was saved has the table alone.
+    model = _dropout_model(3)
+    model.build((None, 6))
+    layer = model.get_layer("words")
+    store = {}
+    layer.save_own_variables(store)
+    assert sorted(store) == ["0", "dropout_seed", "dropout_step"]
+    fresh = Embedding(30, 4, dropout=0.5, seed=3)
+    fresh.build()
+    fresh.load_own_variables({"0": store["0"]})
+    np.testing.assert_array_equal(fresh.get_weights()[0], layer.get_weights()[0])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_embedding.row_dropout import row_keep_scale, row_uniform
+from keras_embedding.row_dropout import int64_seed, row_keep_scale, row_uniform
 
 
 def _keep_matrix(vocab, rate, steps, seed=7):
@@ -84,3 +84,22 @@ def test_same_values_under_xla():
     eager = row_keep_scale(ids, 0.3, 5, step)
     compiled = tf.function(lambda i, s: row_keep_scale(i, 0.3, 5, s), jit_compile=True)
     np.testing.assert_array_equal(eager.numpy(), compiled(ids, step).numpy())
+
+
+def test_every_bit_of_a_64_bit_seed_counts():
+    ids = tf.range(1000)
+    base = 0x0123456789ABCDEF
+    first = row_uniform(ids, base, tf.constant(3)).numpy()
+    for bit in range(64):
+        other = row_uniform(ids, base ^ (1 << bit), tf.constant(3)).numpy()
+        assert (first != other).mean() > 0.99, bit
+
+
+def test_a_seed_tensor_holds_the_same_64_bits_as_a_python_seed():
+    ids = tf.range(100)
+    for seed in (0, 7, 2**32 + 7, 2**63 + 7, 2**64 - 1):
+        from_int = row_uniform(ids, seed, tf.constant(2)).numpy()
+        held = tf.constant(int64_seed(seed), tf.int64)
+        np.testing.assert_array_equal(
+            row_uniform(ids, held, tf.constant(2)).numpy(), from_int
+        )

@@ -51,6 +51,11 @@ def _ignored_dropout(value: Any) -> Any:
     return value
 
 
+# A vector of more features than an int32 counts (8 GiB of float32 per id) is
+# taken for a mistake, as a table of more entries than TensorFlow's int64
+# shapes hold cannot exist (the layer checks input_dim x output_dim).
+MAX_OUTPUT_DIM = 2**31 - 1
+
 _KERAS3_ONLY = {
     key: Refused(None, "only Keras 3 supports it, and this is tf_keras.")
     for key in ([] if _compat.IS_KERAS3 else _compat.KERAS3_ONLY_EMBEDDING_ARGS)
@@ -60,7 +65,7 @@ EMBEDDING = LayerSpec(
     "Embedding",
     args=(
         Arg("input_dim", convert=integer(1)),
-        Arg("output_dim", convert=integer(0)),
+        Arg("output_dim", convert=integer(0, MAX_OUTPUT_DIM)),
         Arg("init", "embeddings_initializer", "uniform", _initializer),
         Arg("input_length", default=None, convert=optional(integer(0))),
         Arg("W_regularizer", "embeddings_regularizer", None, _regularizer),

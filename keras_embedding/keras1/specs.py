@@ -26,6 +26,9 @@ class _Required:
 REQUIRED: Any = _Required()
 """The default of an argument that Keras 1 required."""
 
+INT64_MAX = 2**63 - 1
+"""The largest size of a TensorFlow shape (its dimensions are int64)."""
+
 Converter = Callable[[str, Any], Any]
 """`convert(name, value)`: the modern value of the Keras 1 argument `name`.
 
@@ -189,6 +192,30 @@ class LayerSpec:
             modern[arg.key] = value
         return modern
 
+    def convert_value(self, name: str, value: Any, owner: str) -> Any:
+        """Converts one argument's value, as `convert` would.
+
+        For an attribute set after construction (`layer.dropout = 0.5`).
+
+        Args:
+            name: The Keras 1 name of the argument.
+            value: Its new value.
+            owner: Names the layer in error messages.
+
+        Returns:
+            The modern value.
+
+        Raises:
+            TypeError, ValueError: as `convert`.
+        """
+        (arg,) = [arg for arg in self.args if arg.name == name]
+        if arg.convert is None:
+            return value
+        try:
+            return arg.convert(arg.name, value)
+        except (TypeError, ValueError) as error:
+            raise _owner_error(owner, error) from error
+
     def from_config(
         self, config: Mapping[str, Any]
     ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -231,11 +258,12 @@ def _same(value: Any, harmless: Any) -> bool:
         return False
 
 
-def integer(minimum: int) -> Converter:
-    """A converter for a size: an integer >= `minimum`.
+def integer(minimum: int, maximum: int = INT64_MAX) -> Converter:
+    """A converter for a size: an integer in [`minimum`, `maximum`].
 
     Keras 1 took Python ints, numpy integers and integral floats (`4.0`,
-    `1e4`) alike; booleans, fractions, NaN and infinities are refused.
+    `1e4`) alike; booleans, fractions, NaN and infinities are refused. The
+    default `maximum` is the largest size a TensorFlow shape can hold.
     """
 
     def convert(name: str, value: Any) -> int:
@@ -246,9 +274,10 @@ def integer(minimum: int) -> Converter:
             number = float(value)
             if np.isfinite(number) and number.is_integer():
                 integral = int(value)
-        if integral is None or integral < minimum:
+        if integral is None or not minimum <= integral <= maximum:
             raise ValueError(
-                f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}"
+                f"`{name}` must be an integer in [{minimum}, {_power(maximum)}]. "
+                f"Received: {name}={value!r}"
             )
         return integral
 
@@ -284,6 +313,46 @@ def boolean(name: str, value: Any) -> bool:
     ):
         return bool(value)
     raise TypeError(f"`{name}` must be True or False. Received: {name}={value!r}")
+
+
+def seed(name: str, value: Any) -> int:
+    """A converter for a random seed: an int in [0, 2**64).
+
+    Only true integers (Python or numpy) are seeds: a float, a string or a
+    bool is more likely a mistake than a seed. The range is the 64 bits a
+    seed is hashed from, so no two accepted seeds mean the same thing.
+    """
+    integral = isinstance(value, (int, np.integer)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+    if integral and 0 <= int(value) < 2**64:
+        return int(value)
+    raise (ValueError if integral else TypeError)(
+        f"`{name}` must be an integer in [0, 2**64 - 1]. Received: {name}={value!r}"
+    )
+
+
+def shape(name: str, value: Any) -> tuple[int | None, ...]:
+    """A converter for a shape: a tuple or list of sizes (ints >= 0) or None."""
+    if isinstance(value, (tuple, list)):
+        dims = []
+        for dim in value:
+            if dim is None:
+                dims.append(None)
+            elif isinstance(dim, (int, np.integer)) and not isinstance(
+                dim, (bool, np.bool_)
+            ):
+                if not 0 <= int(dim) <= INT64_MAX:
+                    break
+                dims.append(int(dim))
+            else:
+                break
+        else:
+            return tuple(dims)
+    raise TypeError(
+        f"`{name}` must be a tuple of sizes (non-negative ints, or None for "
+        f"any size), such as (10,). Received: {name}={value!r}"
+    )
 
 
 def check_weights(
@@ -337,6 +406,13 @@ def check_weights(
             )
         arrays.append(array if dtype is None else array.astype(dtype))
     return arrays
+
+
+def _power(number: int) -> str:
+    """`2**k - 1` for such a bound, else the number (errors stay readable)."""
+    if number > 2**16 and (number + 1) & number == 0:
+        return f"2**{(number + 1).bit_length() - 1} - 1"
+    return str(number)
 
 
 def _shapes(shapes: Sequence[tuple[int, ...]]) -> str:

@@ -15,6 +15,8 @@ from keras_embedding.keras1.specs import (
     integer,
     optional,
     rate,
+    seed,
+    shape,
 )
 
 
@@ -110,6 +112,45 @@ def test_integer_refuses_what_is_not_a_whole_number(value):
 def test_integer_takes_every_integral_number(value):
     result = integer(0)("n", value)
     assert result == 3 and type(result) is int
+
+
+def test_integer_has_a_maximum_written_as_a_power_of_two():
+    assert integer(0, 2**31 - 1)("n", 2**31 - 1) == 2**31 - 1
+    with pytest.raises(
+        ValueError, match=r"in \[0, 2\*\*31 - 1\]. Received: n=2147483648"
+    ):
+        integer(0, 2**31 - 1)("n", 2**31)
+    with pytest.raises(ValueError, match=r"2\*\*63 - 1\]"):
+        integer(1)("n", 1e30)
+
+
+def test_convert_value_converts_one_argument_naming_the_owner():
+    assert SPEC.convert_value("size", 3, "T 't'") == 6
+    assert SPEC.convert_value("init", "zero", "T 't'") == "zero"
+    with pytest.raises(ValueError, match="^T 't': `size` must be an int"):
+        SPEC.convert_value("size", 1.5, "T 't'")
+
+
+@pytest.mark.parametrize("value", [0, 2**64 - 1, np.uint64(2**64 - 1), np.int8(3)])
+def test_seed_takes_integers_of_64_bits(value):
+    assert seed("seed", value) == int(value)
+
+
+@pytest.mark.parametrize(
+    "value, error",
+    [(-1, ValueError), (2**64, ValueError), (1.0, TypeError), (True, TypeError)],
+)
+def test_seed_refuses_what_is_no_64_bit_integer(value, error):
+    with pytest.raises(error, match=f"Received: seed={value!r}"):
+        seed("seed", value)
+
+
+def test_shape_takes_tuples_and_lists_of_sizes():
+    assert shape("s", [3, None, np.int32(2)]) == (3, None, 2)
+    assert shape("s", ()) == ()
+    for value in (5, "ab", (1.5,), (-1,), (True,), {3: 4}):
+        with pytest.raises(TypeError, match="Received: s="):
+            shape("s", value)
 
 
 def test_optional_lets_none_through():
