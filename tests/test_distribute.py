@@ -33,7 +33,7 @@ TOLERANCE = 1e-5
 
 pytestmark = pytest.mark.slow
 
-README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+SCALING_OUT = pathlib.Path(__file__).resolve().parents[1] / "docs" / "scaling-out.md"
 
 
 # Each scenario's processes as one env each, given the ports picked for them.
@@ -253,12 +253,8 @@ def test_keras3_parameter_servers_point_to_tf_keras(
 
 
 def scaling_out_examples() -> list[str]:
-    """The python blocks of the README's "Scaling out" section."""
-    text = README.read_text()
-    start = text.index("\n## Scaling out\n")
-    end = text.find("\n## ", start + 1)
-    section = text[start : end if end != -1 else len(text)]
-    return re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    """The python blocks of docs/scaling-out.md."""
+    return re.findall(r"```python\n(.*?)```", SCALING_OUT.read_text(), flags=re.S)
 
 
 @pytest.mark.parametrize("example", scaling_out_examples())
