@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from keras_embedding import _compat, _distribute
+from keras_embedding import _compat, _distribute, lookup
 from keras_embedding._compat import keras
 from keras_embedding.legacy import constraints as _constraints
 from keras_embedding.legacy import initializations as _initializations
@@ -426,11 +426,13 @@ class Embedding(keras.layers.Embedding):
         return outputs
 
     def _gather(self, ids: tf.Tensor) -> tf.Tensor:
-        if _compat.IS_KERAS3 and not self.lora_enabled:
-            # Keras 3's `ops.take` reads the whole table to learn its shape
-            # (for wrapping negative ids, which this layer rejects anyway).
-            rows = tf.gather(_compat.variable_tensor(self.embeddings), ids)
-            return tf.cast(rows, self.compute_dtype)
+        table = _compat.variable_tensor(self.embeddings)
+        lora = _compat.IS_KERAS3 and self.lora_enabled
+        if not lora and not _distribute.is_sharded(table):
+            # Keras 3's `ops.take` reads the whole table to learn its shape,
+            # and both Keras's lookups give a gradient slice per id, not per
+            # row (see lookup.py).
+            return tf.cast(lookup.gather(table, ids), self.compute_dtype)
         return super().call(ids)
 
     def _standardize_ids(self, inputs: Any) -> tf.Tensor:
