@@ -78,6 +78,21 @@ def optimizer_slot(optimizer: Any, slots: list[Any], variable: Any) -> Any:
     return slots[optimizer._index_dict[optimizer._var_key(variable)]]
 
 
+class LazyOptimizerHooks:
+    """Overrides the lazy optimizers need in one flavour only.
+
+    tf_keras sums duplicate slices (with `tf.unique`) before `update_step`.
+    The lazy update sums them itself, and under XLA it must: there
+    `tf.unique`'s output is padded, and XLA's `Unique` over padded input
+    counts the padding as data.
+    """
+
+    if not IS_KERAS3:
+
+        def _deduplicate_sparse_grad(self, grads: Any) -> list[Any]:
+            return list(grads)
+
+
 # The dynamic loss scaler that `compile` wraps optimizers in under
 # "mixed_float16". Keras 3's densifies a sparse gradient to check that it is
 # finite; tf_keras's checks only the slices' values.
