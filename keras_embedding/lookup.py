@@ -84,7 +84,9 @@ def gather(table: Any, ids: tf.Tensor | tf.RaggedTensor) -> tf.Tensor | tf.Ragge
                 # XLA has no kernel for the mode switch and keeps variables
                 # its own way.
                 return _sums_at_first_occurrences(per_id), None
-            gen_resource_variable_ops.disable_copy_on_read(handle)
+            # Through the variable, not the forward's `handle`: a SavedModel
+            # can save a gradient that captures a variable, not a bare handle.
+            gen_resource_variable_ops.disable_copy_on_read(table.handle)
             return sum_duplicates(per_id), None
 
         return rows, grad
