@@ -1,0 +1,668 @@
+"""Benchmark (f): training ms/step against V, Keras optimizers vs lazy ones.
+
+    python benchmarks/run.py --group optimizers [--quick] [--device /GPU:0]
+
+The model is benchmark (d)'s: int32 ids (64x50) -> keras_embedding.Embedding
+(V x 128) -> GlobalAveragePooling1D -> Dense(1), MSE, trained by `model.fit`
+on a cached, repeated set of 8 uniform-id batches, `jit_compile=False`. Per
+optimizer, one interleaved set times, at every V of the sweep:
+
+- `keras`: the active Keras's optimizer (default arguments);
+- `lazy`: its `keras_embedding.optimizers` twin;
+
+and for Adam also:
+
+- `lazy_xla`: `LazyAdam` with `jit_compile=True`;
+- `lazy_loop`: `LazyAdam` in a bare `tf.function` training loop (no `fit`),
+  which shows how much of a step is `fit`'s own;
+- `torch_sparse`: PyTorch `nn.Embedding(sparse=True)` + `SparseAdam` (and
+  `Adam` for the head) in a bare loop, 2 threads, same batches;
+- `torch_dense`: PyTorch `nn.Embedding` + `Adam`,
+
+when torch can be imported. A sample is the ms/step over a short run of steps
+(fit: from the end of the first step to the end of the last, as in (d));
+each round takes one sample of every variant, in a rotated order; 2 warm-up
+runs first. Times are medians over the rounds, with p25 and p75.
+
+The verdicts and their metrics are fixed here, before any timing (`TARGETS`):
+each compares two variants of the same set by the median over rounds of the
+ratio of their ms/step within a round (a paired ratio), so a load change
+during the run cancels out; p25 and p75 of that ratio are reported with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from keras_embedding import Embedding, optimizers
+from keras_embedding._compat import IS_KERAS3, keras
+
+HERE = Path(__file__).resolve().parent
+
+OPTIMIZERS = ("sgd", "adagrad", "rmsprop", "adam")
+KERAS_CLASSES = {
+    "sgd": "SGD",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+}
+# Extra variants of the Adam set (the torch ones only when torch imports).
+ADAM_EXTRAS = ("lazy_xla", "lazy_loop", "torch_sparse", "torch_dense")
+DATA_BATCHES = 8
+TORCH_THREADS = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """What one run measures, and how hard."""
+
+    vocabs: tuple[int, ...]
+    dim: int
+    batch: int
+    seq_len: int
+    # The V = 1e7 point, at a smaller D, where memory allows.
+    extra_vocab: int | None
+    extra_dim: int
+    rounds: int
+    min_sample_s: float
+    max_steps: int
+
+
+FULL = Plan(
+    vocabs=(10**3, 10**5, 10**6),
+    dim=128,
+    batch=64,
+    seq_len=50,
+    extra_vocab=10**7,
+    extra_dim=32,
+    rounds=11,
+    min_sample_s=0.3,
+    max_steps=40,
+)
+QUICK = Plan(
+    vocabs=(100, 1000),
+    dim=8,
+    batch=4,
+    seq_len=5,
+    extra_vocab=None,
+    extra_dim=8,
+    rounds=2,
+    min_sample_s=0.0,
+    max_steps=3,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """One verdict: `numerator / denominator` ms/step (paired) against a limit."""
+
+    id: str
+    what: str
+    optimizer: str
+    numerator: str
+    denominator: str
+    num_vocab: str  # "large" or "small": the plan's largest / smallest V
+    den_vocab: str
+    limit: float
+    at_most: bool  # True: ratio <= limit; False: speedup >= limit
+
+
+def _targets() -> list[Target]:
+    targets = []
+    for name in OPTIMIZERS:
+        targets.append(
+            Target(
+                f"flat_{name}",
+                f"lazy {name}: ms/step at the largest V / at the smallest V",
+                name,
+                "lazy",
+                "lazy",
+                "large",
+                "small",
+                2.0,
+                True,
+            )
+        )
+        targets.append(
+            Target(
+                f"speedup_{name}",
+                f"Keras {name} ms/step / lazy {name} ms/step, largest V",
+                name,
+                "keras",
+                "lazy",
+                "large",
+                "large",
+                30.0 if name == "adam" else 10.0,
+                False,
+            )
+        )
+    targets.append(
+        Target(
+            "torch_adam",
+            "LazyAdam in fit ms/step / torch SparseAdam loop ms/step, largest V",
+            "adam",
+            "lazy",
+            "torch_sparse",
+            "large",
+            "large",
+            1.0,
+            True,
+        )
+    )
+    return targets
+
+
+TARGETS = _targets()
+
+
+def torch_module() -> Any:
+    """PyTorch, or None where it is not installed (it is not a dependency)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(TORCH_THREADS)
+    return torch
+
+
+def _batches(vocab: int, plan: Plan) -> tuple[Any, Any]:
+    rng = np.random.RandomState(1234)
+    rows = plan.batch * DATA_BATCHES
+    ids = rng.randint(0, vocab, size=(rows, plan.seq_len)).astype("int32")
+    return ids, rng.randn(rows, 1).astype("float32")
+
+
+class _StepClock(keras.callbacks.Callback):
+    """Wall time at the end of each training step (hooks run synchronously)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stamps: list[float] = []
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.stamps = []
+
+    def on_train_batch_end(
+        self, batch: int, logs: dict[str, Any] | None = None
+    ) -> None:
+        self.stamps.append(time.perf_counter())
+
+
+def _optimizer(name: str, lazy: bool) -> Any:
+    cls = KERAS_CLASSES[name]
+    return (
+        getattr(optimizers, "Lazy" + cls)()
+        if lazy
+        else getattr(keras.optimizers, cls)()
+    )
+
+
+def _model(vocab: int, dim: int, seq_len: int) -> Any:
+    inputs = keras.Input((seq_len,), dtype="int32")
+    pooled = keras.layers.GlobalAveragePooling1D()(Embedding(vocab, dim)(inputs))
+    return keras.Model(inputs, keras.layers.Dense(1)(pooled))
+
+
+class _Variant:
+    """One thing to time: `run(steps)` returns ms/step of that many steps."""
+
+    def run(self, steps: int) -> float:
+        raise NotImplementedError
+
+
+class _FitVariant(_Variant):
+    def __init__(
+        self, name: str, lazy: bool, jit: bool, vocab: int, dim: int, plan: Plan
+    ) -> None:
+        ids, targets = _batches(vocab, plan)
+        self.data = (
+            tf.data.Dataset.from_tensor_slices((ids, targets))
+            .batch(plan.batch, drop_remainder=True)
+            .cache()
+            .repeat()
+        )
+        self.model = _model(vocab, dim, plan.seq_len)
+        self.model.compile(
+            optimizer=_optimizer(name, lazy),
+            loss=keras.losses.MeanSquaredError(),
+            jit_compile=jit,
+        )
+        self.clock = _StepClock()
+
+    def run(self, steps: int) -> float:
+        self.model.fit(
+            self.data,
+            epochs=1,
+            steps_per_epoch=steps,
+            verbose=0,
+            shuffle=False,
+            callbacks=[self.clock],
+        )
+        stamps = self.clock.stamps
+        return 1e3 * (stamps[-1] - stamps[0]) / (len(stamps) - 1)
+
+
+class _LoopVariant(_Variant):
+    """LazyAdam in a bare `tf.function` loop: what `fit` adds, by difference."""
+
+    def __init__(self, vocab: int, dim: int, plan: Plan) -> None:
+        ids, targets = _batches(vocab, plan)
+        self.batches = [
+            (tf.constant(ids[i::DATA_BATCHES]), tf.constant(targets[i::DATA_BATCHES]))
+            for i in range(DATA_BATCHES)
+        ]
+        model = _model(vocab, dim, plan.seq_len)
+        optimizer = optimizers.LazyAdam()
+        variables = model.trainable_variables
+
+        @tf.function
+        def step(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(model(x, training=True) - y))
+            optimizer.apply_gradients(
+                zip(tape.gradient(loss, variables), variables, strict=True)
+            )
+            return loss
+
+        self.step = step
+        self.count = 0
+
+    def _one(self) -> tf.Tensor:
+        x, y = self.batches[self.count % DATA_BATCHES]
+        self.count += 1
+        return self.step(x, y)
+
+    def run(self, steps: int) -> float:
+        self._one().numpy()
+        start = time.perf_counter()
+        for _ in range(steps - 1):
+            loss = self._one()
+        loss.numpy()
+        return 1e3 * (time.perf_counter() - start) / (steps - 1)
+
+
+class _TorchVariant(_Variant):
+    """The same model in PyTorch: sparse embedding + SparseAdam, or dense Adam."""
+
+    def __init__(
+        self, torch: Any, sparse: bool, vocab: int, dim: int, plan: Plan, device: str
+    ) -> None:
+        self.torch = torch
+        self.device = device
+        ids, targets = _batches(vocab, plan)
+        self.batches = [
+            (
+                torch.from_numpy(ids[i::DATA_BATCHES].astype("int64")).to(device),
+                torch.from_numpy(targets[i::DATA_BATCHES]).to(device),
+            )
+            for i in range(DATA_BATCHES)
+        ]
+        self.embedding = torch.nn.Embedding(vocab, dim, sparse=sparse).to(device)
+        self.head = torch.nn.Linear(dim, 1).to(device)
+        if sparse:
+            self.optimizers = [
+                torch.optim.SparseAdam(self.embedding.parameters()),
+                torch.optim.Adam(self.head.parameters()),
+            ]
+        else:
+            self.optimizers = [
+                torch.optim.Adam(
+                    [*self.embedding.parameters(), *self.head.parameters()]
+                )
+            ]
+        self.count = 0
+
+    def _one(self) -> Any:
+        x, y = self.batches[self.count % DATA_BATCHES]
+        self.count += 1
+        for optimizer in self.optimizers:
+            optimizer.zero_grad(set_to_none=True)
+        loss = ((self.head(self.embedding(x).mean(dim=1)) - y) ** 2).mean()
+        loss.backward()
+        for optimizer in self.optimizers:
+            optimizer.step()
+        return loss
+
+    def _sync(self) -> None:
+        if self.device.startswith("cuda"):
+            self.torch.cuda.synchronize()
+
+    def run(self, steps: int) -> float:
+        self._one()
+        self._sync()
+        start = time.perf_counter()
+        for _ in range(steps - 1):
+            self._one()
+        self._sync()
+        return 1e3 * (time.perf_counter() - start) / (steps - 1)
+
+
+def _build(
+    kind: str, name: str, vocab: int, dim: int, plan: Plan, device: str, torch: Any
+) -> _Variant:
+    if kind in ("keras", "lazy", "lazy_xla"):
+        return _FitVariant(name, kind != "keras", kind == "lazy_xla", vocab, dim, plan)
+    if kind == "lazy_loop":
+        return _LoopVariant(vocab, dim, plan)
+    torch_device = "cuda" if "GPU" in device.upper() else "cpu"
+    return _TorchVariant(torch, kind == "torch_sparse", vocab, dim, plan, torch_device)
+
+
+def _kinds(name: str, torch: Any) -> list[str]:
+    kinds = ["keras", "lazy"]
+    if name == "adam":
+        kinds += [k for k in ADAM_EXTRAS if torch is not None or "torch" not in k]
+    return kinds
+
+
+def _table_bytes(kind: str, name: str, vocab: int, dim: int) -> int:
+    """Rough peak bytes of one variant: the table, its slots, a dense temporary."""
+    tables = {"sgd": 2, "adagrad": 2, "rmsprop": 2, "adam": 3}[name]
+    if kind in ("keras", "torch_dense"):
+        tables += 2
+    return tables * vocab * dim * 4
+
+
+def _available_bytes() -> int:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _steps(variant: _Variant, plan: Plan) -> int:
+    """Steps per sample: enough for `min_sample_s`, within [3, max_steps]."""
+    variant.run(3)
+    ms = variant.run(3)
+    wanted = math.ceil(plan.min_sample_s * 1e3 / max(ms, 1e-3)) + 1
+    return min(plan.max_steps, max(3, wanted))
+
+
+def time_set(
+    variants: dict[Any, Callable[[], _Variant]],
+    plan: Plan,
+    log: Callable[[str], None],
+) -> dict[Any, dict[str, Any]]:
+    """Builds every variant, then samples them all in rotated rounds."""
+    built = {key: make() for key, make in variants.items()}
+    steps = {key: _steps(v, plan) for key, v in built.items()}
+    samples: dict[Any, list[float]] = {key: [] for key in built}
+    keys = list(built)
+    for r in range(plan.rounds):
+        shift = r % len(keys)
+        for key in [*keys[shift:], *keys[:shift]]:
+            samples[key].append(built[key].run(steps[key]))
+        log(f"  round {r + 1}/{plan.rounds}")
+    return {key: {"ms": samples[key], "steps": steps[key]} for key in built}
+
+
+def _quantiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+
+    def q(p: float) -> float:
+        position = p * (len(ordered) - 1)
+        low, high = math.floor(position), math.ceil(position)
+        return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+    return {"median": statistics.median(ordered), "p25": q(0.25), "p75": q(0.75)}
+
+
+def run(plan: Plan, device: str, log: Callable[[str], None]) -> dict[str, Any]:
+    """Times every optimizer set; returns rows of ms/step and the verdicts."""
+    torch = torch_module()
+    rows: list[dict[str, Any]] = []
+    # (optimizer, variant kinds, points) for each interleaved set.
+    sets = [(name, _kinds(name, torch), plan.vocabs, plan.dim) for name in OPTIMIZERS]
+    skipped = []
+    if plan.extra_vocab:
+        vocab, dim = plan.extra_vocab, plan.extra_dim
+        budget = 0.7 * _available_bytes()
+        for name in OPTIMIZERS:
+            # In order of interest; the least interesting go first when the
+            # whole set would not fit in memory.
+            kinds = ["lazy", "keras", "torch_sparse" if name == "adam" else ""]
+            kinds = [k for k in kinds if k and (torch is not None or "torch" not in k)]
+            while (
+                kinds and sum(_table_bytes(k, name, vocab, dim) for k in kinds) > budget
+            ):
+                skipped.append(
+                    {"optimizer": name, "variant": kinds.pop(), "vocab": vocab}
+                )
+            if kinds:
+                sets.append((name, kinds, (vocab,), dim))
+    for name, kinds, vocabs, dim in sets:
+        keras.backend.clear_session()
+        variants = {
+            (kind, vocab, dim): (
+                lambda kind=kind, name=name, vocab=vocab, dim=dim: _build(
+                    kind, name, vocab, dim, plan, device, torch
+                )
+            )
+            for vocab in vocabs
+            for kind in kinds
+        }
+        log(f"set {name}, D={dim}: {kinds} at V={vocabs}")
+        with tf.device(device):
+            timed = time_set(variants, plan, log)
+        for (kind, vocab, dim), t in timed.items():
+            rows.append(
+                {
+                    "optimizer": name,
+                    "variant": kind,
+                    "vocab": vocab,
+                    "dim": dim,
+                    "steps_per_sample": t["steps"],
+                    "ms_samples": t["ms"],
+                    **{f"ms_{k}": v for k, v in _quantiles(t["ms"]).items()},
+                }
+            )
+        del variants, timed
+        gc.collect()
+    results = {
+        "plan": dataclasses.asdict(plan),
+        "torch": getattr(torch, "__version__", None),
+        "torch_threads": TORCH_THREADS if torch is not None else None,
+        "skipped_for_memory": skipped,
+        "rows": rows,
+    }
+    results["targets"] = verdicts(results)
+    return results
+
+
+def verdicts(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target's paired ratio (median, p25, p75) and whether it is met."""
+    plan = results["plan"]
+    dim = plan["dim"]
+    vocab = {"large": max(plan["vocabs"]), "small": min(plan["vocabs"])}
+    index = {
+        (r["optimizer"], r["variant"], r["vocab"], r["dim"]): r["ms_samples"]
+        for r in results["rows"]
+    }
+    out = []
+    for t in TARGETS:
+        top = index.get((t.optimizer, t.numerator, vocab[t.num_vocab], dim))
+        bottom = index.get((t.optimizer, t.denominator, vocab[t.den_vocab], dim))
+        entry = {**dataclasses.asdict(t), "value": None, "p25": None, "p75": None}
+        entry["met"] = None
+        if top and bottom:
+            ratios = [a / b for a, b in zip(top, bottom, strict=True)]
+            stats = _quantiles(ratios)
+            entry.update(value=stats["median"], p25=stats["p25"], p75=stats["p75"])
+            value = stats["median"]
+            entry["met"] = value <= t.limit if t.at_most else value >= t.limit
+        out.append(entry)
+    return out
+
+
+def markdown(results: dict[str, Any], flavour: str) -> str:
+    """The verdicts and the ms/step table, as Markdown."""
+    lines = [f"#### Optimizers ({flavour}): verdicts", ""]
+    lines += ["| target | limit | value (p25–p75) | met |", "|---|---|---|---|"]
+    for t in results["targets"]:
+        limit = ("<= " if t["at_most"] else ">= ") + f"{t['limit']:g}"
+        if t["value"] is None:
+            lines.append(f"| {t['what']} | {limit} | - | - |")
+            continue
+        met = "yes" if t["met"] else "**no**"
+        lines.append(
+            f"| {t['what']} | {limit} | {t['value']:.3g} "
+            f"({t['p25']:.3g}–{t['p75']:.3g}) | {met} |"
+        )
+    lines += ["", f"#### Optimizers ({flavour}): ms/step, median (p25–p75)", ""]
+    kinds = sorted({r["variant"] for r in results["rows"]}, key=_kind_order)
+    lines += ["| optimizer | V | D | " + " | ".join(kinds) + " |"]
+    lines += ["|---|---|---|" + "---|" * len(kinds)]
+    by_point: dict[tuple[str, int, int], dict[str, dict[str, Any]]] = {}
+    for r in results["rows"]:
+        key = (r["optimizer"], r["vocab"], r["dim"])
+        by_point.setdefault(key, {})[r["variant"]] = r
+    for (name, vocab, dim), found in by_point.items():
+        cells = []
+        for kind in kinds:
+            r = found.get(kind)
+            cells.append(
+                "-"
+                if r is None
+                else f"{r['ms_median']:.3g} ({r['ms_p25']:.3g}–{r['ms_p75']:.3g})"
+            )
+        lines.append(f"| {name} | {vocab:.0e} | {dim} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _kind_order(kind: str) -> int:
+    order = ["keras", "lazy", *ADAM_EXTRAS]
+    return order.index(kind) if kind in order else len(order)
+
+
+def plot(results: dict[str, Any], path: str, flavour: str) -> None:
+    """Log-log ms/step against V, one panel per optimizer, p25–p75 as bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(OPTIMIZERS), figsize=(4 * len(OPTIMIZERS), 3.8))
+    dim = results["plan"]["dim"]
+    for ax, name in zip(axes, OPTIMIZERS, strict=True):
+        rows = [r for r in results["rows"] if r["optimizer"] == name]
+        lines = sorted({(r["variant"], r["dim"]) for r in rows})
+        for kind, d in sorted(lines, key=lambda k: (k[1] != dim, _kind_order(k[0]))):
+            points = sorted(
+                (r["vocab"], r["ms_median"], r["ms_p25"], r["ms_p75"])
+                for r in rows
+                if (r["variant"], r["dim"]) == (kind, d)
+            )
+            v, m, lo, hi = (np.array(x) for x in zip(*points, strict=True))
+            ax.errorbar(
+                v,
+                m,
+                yerr=[m - lo, hi - m],
+                fmt="-o" if d == dim else "s",
+                label=kind if d == dim else f"{kind}, D={d}",
+                ms=4,
+                capsize=2,
+            )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(f"{name} (D={dim})")
+        ax.set_xlabel("V (rows)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("ms / training step")
+    fig.suptitle(
+        f"Training ms/step against vocabulary size, {flavour} (median, p25–p75)"
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`run.py --group optimizers`: runs, writes JSON (+ plot, table), prints."""
+    suffix = "" if IS_KERAS3 else "_tf_keras"
+    parser = argparse.ArgumentParser(
+        prog="run.py --group optimizers", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny, for tests")
+    parser.add_argument(
+        "--out",
+        default=str(HERE / f"optimizers{suffix}.json"),
+        help=f"results JSON (default: benchmarks/optimizers{suffix}.json)",
+    )
+    parser.add_argument(
+        "--plot",
+        nargs="?",
+        const=str(HERE / f"optimizers{suffix}.png"),
+        help=f"write the plot (default: benchmarks/optimizers{suffix}.png)",
+    )
+    parser.add_argument("--table", help="write the Markdown tables to this path")
+    parser.add_argument("--device", default="/CPU:0", help="e.g. /CPU:0 or /GPU:0")
+    parser.add_argument("--vocabs", type=int, nargs="+", help="override the V sweep")
+    parser.add_argument("--rounds", type=int, help="override the rounds")
+    parser.add_argument(
+        "--no-extra", action="store_true", help="skip the V=1e7, D=32 point"
+    )
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    if args.vocabs:
+        plan = dataclasses.replace(plan, vocabs=tuple(args.vocabs))
+    if args.rounds:
+        plan = dataclasses.replace(plan, rounds=args.rounds)
+    if args.no_extra:
+        plan = dataclasses.replace(plan, extra_vocab=None)
+    start = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(
+            f"[{time.perf_counter() - start:7.1f}s] {message}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    flavour = "Keras 3" if IS_KERAS3 else "tf_keras"
+    meta = {
+        "flavour": flavour,
+        "keras_version": keras.__version__,
+        "tf_version": tf.__version__,
+        "device": args.device,
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "load_average_start": os.getloadavg(),
+        "memory_available_bytes": _available_bytes(),
+        "targets_declared": [dataclasses.asdict(t) for t in TARGETS],
+    }
+    log("verdicts, declared before timing: " + "; ".join(t.what for t in TARGETS))
+    results = {"meta": meta, **run(plan, args.device, log)}
+    meta["load_average_end"] = os.getloadavg()
+    meta["duration_s"] = time.perf_counter() - start
+    Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
+    table = markdown(results, flavour)
+    if args.table:
+        Path(args.table).write_text(table)
+    if args.plot:
+        plot(results, args.plot, flavour)
+    print(table)
+    missed = [t["id"] for t in results["targets"] if t["met"] is False]
+    print(f"targets missed: {', '.join(missed) or 'none'}", file=sys.stderr)
+    return 0
