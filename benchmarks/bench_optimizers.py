@@ -7,7 +7,8 @@ The model is benchmark (d)'s: int32 ids (64x50) -> keras_embedding.Embedding
 on a cached, repeated set of 8 uniform-id batches, `jit_compile=False`. Per
 optimizer, one interleaved set times, at every V of the sweep:
 
-- `keras`: the active Keras's optimizer (default arguments);
+- `keras`: the active Keras's optimizer (default arguments, but SGD with
+  momentum 0.9);
 - `lazy`: its `keras_embedding.optimizers` twin;
 
 and for Adam also:
@@ -46,10 +47,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+# PyTorch is optional. When installed it must load before TensorFlow: its
+# optimizers load Triton, and loading Triton's LLVM into a process that
+# already holds TensorFlow's crashes it (segfault, torch 2.14 / TF 2.21).
+try:
+    import torch
+    import torch._dynamo  # noqa: F401 - loads Triton now, before TensorFlow
+except ImportError:
+    torch = None
+
 import numpy as np
 import tensorflow as tf
 
-from keras_embedding import Embedding, optimizers
+from keras_embedding import Embedding, _compat, optimizers
 from keras_embedding._compat import IS_KERAS3, keras
 
 HERE = Path(__file__).resolve().parent
@@ -61,8 +71,14 @@ KERAS_CLASSES = {
     "rmsprop": "RMSprop",
     "adam": "Adam",
 }
-# Extra variants of the Adam set (the torch ones only when torch imports).
-ADAM_EXTRAS = ("lazy_xla", "lazy_loop", "torch_sparse", "torch_dense")
+# Default arguments, except SGD's momentum: plain SGD is already sparse in
+# Keras 3 (and LazySGD() is exactly SGD); momentum is what makes it dense.
+OPTIMIZER_ARGS: dict[str, dict[str, Any]] = {"sgd": {"momentum": 0.9}}
+# Adam's main set adds PyTorch (when it imports); a second set times LazyAdam
+# under XLA, in a bare loop and wrapped in loss scaling (ours, and on Keras 3
+# Keras's own, whose finiteness check densifies the gradient).
+ADAM_TORCH = ("torch_sparse", "torch_dense")
+ADAM_VARIANTS = ("lazy_xla", "lazy_loop", "lazy_lso", "lazy_lso_keras")
 DATA_BATCHES = 8
 TORCH_THREADS = 2
 
@@ -170,13 +186,10 @@ def _targets() -> list[Target]:
 TARGETS = _targets()
 
 
-def torch_module() -> Any:
-    """PyTorch, or None where it is not installed (it is not a dependency)."""
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(TORCH_THREADS)
+def torch_module(threads: int = TORCH_THREADS) -> Any:
+    """PyTorch set to `threads` threads, or None where it is not installed."""
+    if torch is not None:
+        torch.set_num_threads(threads)
     return torch
 
 
@@ -205,11 +218,10 @@ class _StepClock(keras.callbacks.Callback):
 
 def _optimizer(name: str, lazy: bool) -> Any:
     cls = KERAS_CLASSES[name]
-    return (
-        getattr(optimizers, "Lazy" + cls)()
-        if lazy
-        else getattr(keras.optimizers, cls)()
+    parent = (
+        getattr(optimizers, "Lazy" + cls) if lazy else getattr(keras.optimizers, cls)
     )
+    return parent(**OPTIMIZER_ARGS.get(name, {}))
 
 
 def _model(vocab: int, dim: int, seq_len: int) -> Any:
@@ -227,7 +239,7 @@ class _Variant:
 
 class _FitVariant(_Variant):
     def __init__(
-        self, name: str, lazy: bool, jit: bool, vocab: int, dim: int, plan: Plan
+        self, optimizer: Any, jit: bool, vocab: int, dim: int, plan: Plan
     ) -> None:
         ids, targets = _batches(vocab, plan)
         self.data = (
@@ -238,7 +250,7 @@ class _FitVariant(_Variant):
         )
         self.model = _model(vocab, dim, plan.seq_len)
         self.model.compile(
-            optimizer=_optimizer(name, lazy),
+            optimizer=optimizer,
             loss=keras.losses.MeanSquaredError(),
             jit_compile=jit,
         )
@@ -355,19 +367,36 @@ class _TorchVariant(_Variant):
 def _build(
     kind: str, name: str, vocab: int, dim: int, plan: Plan, device: str, torch: Any
 ) -> _Variant:
-    if kind in ("keras", "lazy", "lazy_xla"):
-        return _FitVariant(name, kind != "keras", kind == "lazy_xla", vocab, dim, plan)
+    if kind.startswith("torch"):
+        torch_device = "cuda" if "GPU" in device.upper() else "cpu"
+        return _TorchVariant(
+            torch, kind == "torch_sparse", vocab, dim, plan, torch_device
+        )
     if kind == "lazy_loop":
         return _LoopVariant(vocab, dim, plan)
-    torch_device = "cuda" if "GPU" in device.upper() else "cpu"
-    return _TorchVariant(torch, kind == "torch_sparse", vocab, dim, plan, torch_device)
+    optimizer = _optimizer(name, lazy=kind != "keras")
+    if kind == "lazy_lso":
+        optimizer = optimizers.LossScaleOptimizer(optimizer)
+    elif kind == "lazy_lso_keras":
+        optimizer = _compat.LossScaleOptimizer(optimizer)
+    return _FitVariant(optimizer, kind == "lazy_xla", vocab, dim, plan)
 
 
-def _kinds(name: str, torch: Any) -> list[str]:
-    kinds = ["keras", "lazy"]
-    if name == "adam":
-        kinds += [k for k in ADAM_EXTRAS if torch is not None or "torch" not in k]
-    return kinds
+def _sets(plan: Plan, torch: Any) -> list[tuple[str, str, list[str], tuple, int]]:
+    """(set, optimizer, variant kinds, vocabs, dim) of each interleaved set."""
+    sets = []
+    for name in OPTIMIZERS:
+        kinds = ["keras", "lazy"]
+        if name == "adam" and torch is not None:
+            kinds += ADAM_TORCH
+        sets.append((name, name, kinds, plan.vocabs, plan.dim))
+    variants = [
+        k
+        for k in ADAM_VARIANTS
+        if k != "lazy_lso_keras" or _compat.LOSS_SCALE_CHECK_DENSIFIES
+    ]
+    sets.append(("adam_variants", "adam", ["lazy", *variants], plan.vocabs, plan.dim))
+    return sets
 
 
 def _table_bytes(kind: str, name: str, vocab: int, dim: int) -> int:
@@ -426,12 +455,16 @@ def _quantiles(values: list[float]) -> dict[str, float]:
     return {"median": statistics.median(ordered), "p25": q(0.25), "p75": q(0.75)}
 
 
-def run(plan: Plan, device: str, log: Callable[[str], None]) -> dict[str, Any]:
+def run(
+    plan: Plan,
+    device: str,
+    log: Callable[[str], None],
+    torch_threads: int = TORCH_THREADS,
+) -> dict[str, Any]:
     """Times every optimizer set; returns rows of ms/step and the verdicts."""
-    torch = torch_module()
+    torch = torch_module(torch_threads)
     rows: list[dict[str, Any]] = []
-    # (optimizer, variant kinds, points) for each interleaved set.
-    sets = [(name, _kinds(name, torch), plan.vocabs, plan.dim) for name in OPTIMIZERS]
+    sets = _sets(plan, torch)
     skipped = []
     if plan.extra_vocab:
         vocab, dim = plan.extra_vocab, plan.extra_dim
@@ -448,11 +481,11 @@ def run(plan: Plan, device: str, log: Callable[[str], None]) -> dict[str, Any]:
                     {"optimizer": name, "variant": kinds.pop(), "vocab": vocab}
                 )
             if kinds:
-                sets.append((name, kinds, (vocab,), dim))
-    for name, kinds, vocabs, dim in sets:
+                sets.append((f"{name}_V{vocab:.0e}", name, kinds, (vocab,), dim))
+    for set_name, name, kinds, vocabs, dim in sets:
         keras.backend.clear_session()
         variants = {
-            (kind, vocab, dim): (
+            (kind, vocab): (
                 lambda kind=kind, name=name, vocab=vocab, dim=dim: _build(
                     kind, name, vocab, dim, plan, device, torch
                 )
@@ -460,12 +493,13 @@ def run(plan: Plan, device: str, log: Callable[[str], None]) -> dict[str, Any]:
             for vocab in vocabs
             for kind in kinds
         }
-        log(f"set {name}, D={dim}: {kinds} at V={vocabs}")
+        log(f"set {set_name}, D={dim}: {kinds} at V={vocabs}")
         with tf.device(device):
             timed = time_set(variants, plan, log)
-        for (kind, vocab, dim), t in timed.items():
+        for (kind, vocab), t in timed.items():
             rows.append(
                 {
+                    "set": set_name,
                     "optimizer": name,
                     "variant": kind,
                     "vocab": vocab,
@@ -480,11 +514,12 @@ def run(plan: Plan, device: str, log: Callable[[str], None]) -> dict[str, Any]:
     results = {
         "plan": dataclasses.asdict(plan),
         "torch": getattr(torch, "__version__", None),
-        "torch_threads": TORCH_THREADS if torch is not None else None,
+        "torch_threads": torch_threads if torch is not None else None,
         "skipped_for_memory": skipped,
         "rows": rows,
     }
     results["targets"] = verdicts(results)
+    results["ratios"] = ratios(results)
     return results
 
 
@@ -494,18 +529,18 @@ def verdicts(results: dict[str, Any]) -> list[dict[str, Any]]:
     dim = plan["dim"]
     vocab = {"large": max(plan["vocabs"]), "small": min(plan["vocabs"])}
     index = {
-        (r["optimizer"], r["variant"], r["vocab"], r["dim"]): r["ms_samples"]
+        (r["set"], r["variant"], r["vocab"], r["dim"]): r["ms_samples"]
         for r in results["rows"]
     }
     out = []
     for t in TARGETS:
+        # Each target compares variants of its optimizer's main set.
         top = index.get((t.optimizer, t.numerator, vocab[t.num_vocab], dim))
         bottom = index.get((t.optimizer, t.denominator, vocab[t.den_vocab], dim))
         entry = {**dataclasses.asdict(t), "value": None, "p25": None, "p75": None}
         entry["met"] = None
         if top and bottom:
-            ratios = [a / b for a, b in zip(top, bottom, strict=True)]
-            stats = _quantiles(ratios)
+            stats = _paired(top, bottom)
             entry.update(value=stats["median"], p25=stats["p25"], p75=stats["p75"])
             value = stats["median"]
             entry["met"] = value <= t.limit if t.at_most else value >= t.limit
@@ -513,8 +548,36 @@ def verdicts(results: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _paired(top: list[float], bottom: list[float]) -> dict[str, float]:
+    """Quantiles over rounds of the within-round ratio `top / bottom`."""
+    return _quantiles([a / b for a, b in zip(top, bottom, strict=True)])
+
+
+def ratios(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every variant's ms/step over the lazy one's, same set and point (paired)."""
+    lazy = {
+        (r["set"], r["vocab"]): r["ms_samples"]
+        for r in results["rows"]
+        if r["variant"] == "lazy"
+    }
+    out = []
+    for r in results["rows"]:
+        base = lazy.get((r["set"], r["vocab"]))
+        if r["variant"] != "lazy" and base:
+            out.append(
+                {
+                    "set": r["set"],
+                    "variant": r["variant"],
+                    "vocab": r["vocab"],
+                    "dim": r["dim"],
+                    **_paired(r["ms_samples"], base),
+                }
+            )
+    return out
+
+
 def markdown(results: dict[str, Any], flavour: str) -> str:
-    """The verdicts and the ms/step table, as Markdown."""
+    """The verdicts, the ms/step table and the ratios to lazy, as Markdown."""
     lines = [f"#### Optimizers ({flavour}): verdicts", ""]
     lines += ["| target | limit | value (p25–p75) | met |", "|---|---|---|---|"]
     for t in results["targets"]:
@@ -529,27 +592,47 @@ def markdown(results: dict[str, Any], flavour: str) -> str:
         )
     lines += ["", f"#### Optimizers ({flavour}): ms/step, median (p25–p75)", ""]
     kinds = sorted({r["variant"] for r in results["rows"]}, key=_kind_order)
-    lines += ["| optimizer | V | D | " + " | ".join(kinds) + " |"]
+    lines += ["| set | V | D | " + " | ".join(kinds) + " |"]
     lines += ["|---|---|---|" + "---|" * len(kinds)]
     by_point: dict[tuple[str, int, int], dict[str, dict[str, Any]]] = {}
     for r in results["rows"]:
-        key = (r["optimizer"], r["vocab"], r["dim"])
-        by_point.setdefault(key, {})[r["variant"]] = r
-    for (name, vocab, dim), found in by_point.items():
-        cells = []
-        for kind in kinds:
-            r = found.get(kind)
-            cells.append(
-                "-"
-                if r is None
-                else f"{r['ms_median']:.3g} ({r['ms_p25']:.3g}–{r['ms_p75']:.3g})"
-            )
-        lines.append(f"| {name} | {vocab:.0e} | {dim} | " + " | ".join(cells) + " |")
+        by_point.setdefault((r["set"], r["vocab"], r["dim"]), {})[r["variant"]] = r
+    for (set_name, vocab, dim), found in by_point.items():
+        cells = [
+            "-"
+            if (r := found.get(kind)) is None
+            else f"{r['ms_median']:.3g} ({r['ms_p25']:.3g}–{r['ms_p75']:.3g})"
+            for kind in kinds
+        ]
+        lines.append(f"| {set_name} | {vocab:.0e} | {dim} | {' | '.join(cells)} |")
+    lines += [
+        "",
+        f"#### Optimizers ({flavour}): ms/step over lazy's, same set and V, "
+        "paired median (p25–p75)",
+        "",
+        "| set | variant | " + " | ".join(f"V={v:.0e}" for v in _vocabs(results)),
+        "|---|---|" + "---|" * len(_vocabs(results)),
+    ]
+    table: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
+    for r in results["ratios"]:
+        table.setdefault((r["set"], r["variant"]), {})[r["vocab"]] = r
+    for (set_name, kind), found in table.items():
+        cells = [
+            "-"
+            if (r := found.get(v)) is None
+            else f"{r['median']:.3g} ({r['p25']:.3g}–{r['p75']:.3g})"
+            for v in _vocabs(results)
+        ]
+        lines.append(f"| {set_name} | {kind} | {' | '.join(cells)} |")
     return "\n".join(lines) + "\n"
 
 
+def _vocabs(results: dict[str, Any]) -> list[int]:
+    return sorted({r["vocab"] for r in results["rows"]})
+
+
 def _kind_order(kind: str) -> int:
-    order = ["keras", "lazy", *ADAM_EXTRAS]
+    order = ["keras", "lazy", *ADAM_TORCH, *ADAM_VARIANTS]
     return order.index(kind) if kind in order else len(order)
 
 
@@ -563,7 +646,13 @@ def plot(results: dict[str, Any], path: str, flavour: str) -> None:
     fig, axes = plt.subplots(1, len(OPTIMIZERS), figsize=(4 * len(OPTIMIZERS), 3.8))
     dim = results["plan"]["dim"]
     for ax, name in zip(axes, OPTIMIZERS, strict=True):
-        rows = [r for r in results["rows"] if r["optimizer"] == name]
+        # The variants set repeats `lazy`; its own line comes from the main set.
+        rows = [
+            r
+            for r in results["rows"]
+            if r["optimizer"] == name
+            and not (r["set"] == "adam_variants" and r["variant"] == "lazy")
+        ]
         lines = sorted({(r["variant"], r["dim"]) for r in rows})
         for kind, d in sorted(lines, key=lambda k: (k[1] != dim, _kind_order(k[0]))):
             points = sorted(
@@ -621,6 +710,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-extra", action="store_true", help="skip the V=1e7, D=32 point"
     )
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        default=TORCH_THREADS,
+        help=f"PyTorch intra-op threads (default {TORCH_THREADS})",
+    )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     if args.vocabs:
@@ -653,7 +748,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets_declared": [dataclasses.asdict(t) for t in TARGETS],
     }
     log("verdicts, declared before timing: " + "; ".join(t.what for t in TARGETS))
-    results = {"meta": meta, **run(plan, args.device, log)}
+    results = {"meta": meta, **run(plan, args.device, log, args.torch_threads)}
     meta["load_average_end"] = os.getloadavg()
     meta["duration_s"] = time.perf_counter() - start
     Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
