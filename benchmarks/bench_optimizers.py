@@ -35,15 +35,17 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import gc
 import json
 import math
+import multiprocessing
 import os
 import platform
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +99,8 @@ class Plan:
     rounds: int
     min_sample_s: float
     max_steps: int
+    # Whether each set runs in a process of its own (see `run`).
+    isolate: bool
 
 
 FULL = Plan(
@@ -109,6 +113,7 @@ FULL = Plan(
     rounds=11,
     min_sample_s=0.3,
     max_steps=40,
+    isolate=True,
 )
 QUICK = Plan(
     vocabs=(100, 1000),
@@ -120,6 +125,7 @@ QUICK = Plan(
     rounds=2,
     min_sample_s=0.0,
     max_steps=3,
+    isolate=False,
 )
 
 
@@ -400,10 +406,11 @@ def _sets(plan: Plan, torch: Any) -> list[tuple[str, str, list[str], tuple, int]
 
 
 def _table_bytes(kind: str, name: str, vocab: int, dim: int) -> int:
-    """Rough peak bytes of one variant: the table, its slots, a dense temporary."""
+    """Rough peak bytes of one variant: table, slots and dense temporaries."""
     tables = {"sgd": 2, "adagrad": 2, "rmsprop": 2, "adam": 3}[name]
-    if kind in ("keras", "torch_dense"):
-        tables += 2
+    # The initial value exists twice while the table is created; Keras's
+    # dense updates hold a few whole-table temporaries.
+    tables += 4 if kind in ("keras", "torch_dense") else 1
     return tables * vocab * dim * 4
 
 
@@ -455,6 +462,48 @@ def _quantiles(values: list[float]) -> dict[str, float]:
     return {"median": statistics.median(ordered), "p25": q(0.25), "p75": q(0.75)}
 
 
+def _time_set_in_child(
+    set_name: str,
+    name: str,
+    kinds: list[str],
+    vocabs: tuple[int, ...],
+    dim: int,
+    plan: Plan,
+    device: str,
+    torch_threads: int,
+) -> list[dict[str, Any]]:
+    """One interleaved set, timed in this process; its result rows."""
+    torch = torch_module(torch_threads)
+    variants = {
+        (kind, vocab): (
+            lambda kind=kind, vocab=vocab: _build(
+                kind, name, vocab, dim, plan, device, torch
+            )
+        )
+        for vocab in vocabs
+        for kind in kinds
+    }
+    with tf.device(device):
+        timed = time_set(variants, plan, _log_to_stderr)
+    return [
+        {
+            "set": set_name,
+            "optimizer": name,
+            "variant": kind,
+            "vocab": vocab,
+            "dim": dim,
+            "steps_per_sample": t["steps"],
+            "ms_samples": t["ms"],
+            **{f"ms_{k}": v for k, v in _quantiles(t["ms"]).items()},
+        }
+        for (kind, vocab), t in timed.items()
+    ]
+
+
+def _log_to_stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def run(
     plan: Plan,
     device: str,
@@ -482,40 +531,41 @@ def run(
                 )
             if kinds:
                 sets.append((f"{name}_V{vocab:.0e}", name, kinds, (vocab,), dim))
+    failed = []
+    # Each set runs in a fresh process: memory a set's tables leave behind
+    # (the allocator keeps much of it) cannot crowd the next set, and a set
+    # that dies (out of memory) costs only its own rows.
+    spawn = multiprocessing.get_context("spawn")
     for set_name, name, kinds, vocabs, dim in sets:
-        keras.backend.clear_session()
-        variants = {
-            (kind, vocab): (
-                lambda kind=kind, name=name, vocab=vocab, dim=dim: _build(
-                    kind, name, vocab, dim, plan, device, torch
-                )
-            )
-            for vocab in vocabs
-            for kind in kinds
-        }
         log(f"set {set_name}, D={dim}: {kinds} at V={vocabs}")
-        with tf.device(device):
-            timed = time_set(variants, plan, log)
-        for (kind, vocab), t in timed.items():
-            rows.append(
-                {
-                    "set": set_name,
-                    "optimizer": name,
-                    "variant": kind,
-                    "vocab": vocab,
-                    "dim": dim,
-                    "steps_per_sample": t["steps"],
-                    "ms_samples": t["ms"],
-                    **{f"ms_{k}": v for k, v in _quantiles(t["ms"]).items()},
-                }
+        if not plan.isolate:
+            rows += _time_set_in_child(
+                set_name, name, kinds, vocabs, dim, plan, device, torch_threads
             )
-        del variants, timed
-        gc.collect()
+            continue
+        try:
+            with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+                job = pool.submit(
+                    _time_set_in_child,
+                    set_name,
+                    name,
+                    kinds,
+                    vocabs,
+                    dim,
+                    plan,
+                    device,
+                    torch_threads,
+                )
+                rows += job.result()
+        except BrokenProcessPool:
+            log(f"set {set_name} died (out of memory?); its rows are missing")
+            failed.append(set_name)
     results = {
         "plan": dataclasses.asdict(plan),
         "torch": getattr(torch, "__version__", None),
         "torch_threads": torch_threads if torch is not None else None,
         "skipped_for_memory": skipped,
+        "failed_sets": failed,
         "rows": rows,
     }
     results["targets"] = verdicts(results)
