@@ -94,7 +94,7 @@ class _Lazy(_compat.LazyOptimizerHooks):
         """
         rate = learning_rate[0] if learning_rate else self.learning_rate
         if not isinstance(gradient, tf.IndexedSlices):
-            self._decay(variable, rate, dense=True)
+            self._decay(variable, rate)
             return super().update_step(gradient, variable, *learning_rate)
         gradient = lookup.sum_duplicates(gradient)
         rows = gradient.indices
@@ -129,23 +129,21 @@ class _Lazy(_compat.LazyOptimizerHooks):
         del variables
 
     def _decay(
-        self,
-        variable: Any,
-        rate: Any,
-        dense: bool = False,
-        rows: tf.Tensor | None = None,
+        self, variable: Any, rate: Any, rows: tf.Tensor | None = None
     ) -> tf.Tensor | None:
-        """Applies decoupled weight decay to `variable` (dense) or its `rows`.
+        """Decoupled weight decay of `variable`, or of its `rows` only.
 
         Returns:
-            For `rows`, the decay to subtract from them; otherwise None.
+            With `rows`, the decay to subtract from them (folded into the
+            update's scatter); without, None: the whole variable is decayed
+            here, as the parent does.
         """
         if self.weight_decay is None or not self._use_weight_decay(variable):
             return None
         decay = tf.cast(self.weight_decay, variable.dtype) * tf.cast(
             rate, variable.dtype
         )
-        if dense:
+        if rows is None:
             variable.assign_sub(variable * decay)
             return None
         return _rows(variable, rows) * decay
@@ -178,9 +176,7 @@ class LazyAdam(_Lazy, keras.optimizers.Adam):
     moments of a row decay only on the steps that touch it). Dense gradients
     get Adam's update unchanged.
 
-    Example:
-
-    >>> model.compile(optimizer=LazyAdam(learning_rate=1e-3), loss="mse")
+    Use it where Adam would go: `model.compile(optimizer=LazyAdam(1e-3), ...)`.
 
     Args:
         *args: positional arguments of the parent `Adam`.
@@ -330,10 +326,8 @@ if _compat.LOSS_SCALE_CHECK_DENSIFIES:
         slices' values, which is the same test. Takes the same arguments;
         `compile` does not wrap an optimizer that already is one.
 
-        Example:
-
-        >>> keras.mixed_precision.set_dtype_policy("mixed_float16")
-        >>> model.compile(optimizer=LossScaleOptimizer(LazyAdam()), loss="mse")
+        Under "mixed_float16": `model.compile(optimizer=
+        LossScaleOptimizer(LazyAdam()), ...)`.
 
         Args:
             *args: positional arguments of Keras's `LossScaleOptimizer`
