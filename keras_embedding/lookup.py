@@ -112,11 +112,22 @@ def sum_duplicates(slices: tf.IndexedSlices) -> tf.IndexedSlices:
     """
     if _compat.in_xla_context():
         return _sorted_sums(slices)
+    if _from_unique(slices.indices):
+        # Already summed, as `gather`'s gradient is: a second pass would
+        # cost as much as the first and change nothing.
+        return slices
     unique, position = tf.unique(slices.indices)
     values = tf.math.unsorted_segment_sum(
         slices.values, position, tf.size(unique, out_type=position.dtype)
     )
     return tf.IndexedSlices(values, unique, slices.dense_shape)
+
+
+def _from_unique(indices: tf.Tensor) -> bool:
+    """Whether `indices` is a traced `tf.unique` output (so holds no repeats)."""
+    # Eager tensors have no op; they are deduplicated as usual.
+    op = getattr(indices, "op", None)
+    return op is not None and op.type == "Unique" and indices.value_index == 0
 
 
 def _sums_at_first_occurrences(slices: tf.IndexedSlices) -> tf.IndexedSlices:

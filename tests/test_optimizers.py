@@ -392,6 +392,13 @@ def test_train_step_does_no_vocabulary_sized_work(name: str, options: Any) -> No
     assert vocabulary_sized(traced_train_step(lazy(name, **options))) == []
 
 
+def test_the_layers_summed_gradient_is_not_summed_again() -> None:
+    graph = traced_train_step(lazy("Adam"))
+    uniques = [op for op, _ in op_tensors(graph) if op.type == "Unique"]
+    # One op (two tensors: unique ids and positions): the lookup's backward.
+    assert len({op.name for op in uniques}) == 1
+
+
 def test_the_check_can_see_the_parents_whole_table_work() -> None:
     # Keras's own Adam rewrites the whole table (both Keras flavours).
     assert "AssignSubVariableOp" in vocabulary_sized(traced_train_step(parent("Adam")))
