@@ -78,6 +78,11 @@ def optimizer_slot(optimizer: Any, slots: list[Any], variable: Any) -> Any:
     return slots[optimizer._index_dict[optimizer._var_key(variable)]]
 
 
+# tf_keras's optimizers all sum a sparse gradient's repeated rows themselves
+# (in `apply_gradients`); Keras 3's square each slice as it comes.
+OPTIMIZERS_SUM_DUPLICATES: bool = not IS_KERAS3
+
+
 class LazyOptimizerHooks:
     """Overrides the lazy optimizers need in one flavour only.
 

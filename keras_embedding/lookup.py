@@ -10,7 +10,8 @@ the sum, and training differs from training on the dense gradient.
 the duplicates (`tf.unique`, then `tf.math.unsorted_segment_sum` over the
 batch): the table's gradient is an `IndexedSlices` with unique indices, the
 dense gradient's non-zero rows exactly. It costs O(batch) and only in the
-backward pass.
+backward pass. Under tf_keras, whose optimizers all sum duplicates
+themselves, the backward leaves that to them.
 
 Under XLA, tensors cannot have data-dependent sizes. XLA's `Unique` pads its
 output to the input's size, and a second `Unique` over such padded output
@@ -52,7 +53,9 @@ def gather(table: Any, ids: tf.Tensor | tf.RaggedTensor) -> tf.Tensor | tf.Ragge
         `tf.gather(table, ids)`. The gradient with respect to `table` is a
         `tf.IndexedSlices` whose indices are the unique ids, in order of first
         occurrence, and whose values are the summed upstream gradients of
-        each id's positions (under XLA, see the module docstring).
+        each id's positions (under XLA, see the module docstring). Under
+        tf_keras, whose optimizers sum repeats themselves, it keeps one
+        slice per id, as `tf.gather`'s does.
     """
     if isinstance(ids, tf.RaggedTensor):
         return tf.ragged.map_flat_values(lambda flat: gather(table, flat), ids)
@@ -80,13 +83,17 @@ def gather(table: Any, ids: tf.Tensor | tf.RaggedTensor) -> tf.Tensor | tf.Ragge
                 tf.reshape(ids, [-1]),
                 tf.constant(shape.as_list(), dtype=ids.dtype),
             )
+            if not in_xla:
+                # Through the variable, not the forward's `handle`: a
+                # SavedModel can save a gradient that captures a variable,
+                # not a bare handle. (XLA has no kernel for the mode switch
+                # and keeps variables its own way.)
+                gen_resource_variable_ops.disable_copy_on_read(table.handle)
+            if _compat.OPTIMIZERS_SUM_DUPLICATES:
+                # Summing here too would only double the work.
+                return per_id, None
             if in_xla:
-                # XLA has no kernel for the mode switch and keeps variables
-                # its own way.
                 return _sums_at_first_occurrences(per_id), None
-            # Through the variable, not the forward's `handle`: a SavedModel
-            # can save a gradient that captures a variable, not a bare handle.
-            gen_resource_variable_ops.disable_copy_on_read(table.handle)
             return sum_duplicates(per_id), None
 
         return rows, grad
