@@ -103,12 +103,13 @@ def test_quality_script_compares_lazy_adam_with_adam(tmp_path: pathlib.Path) -> 
     out = tmp_path / "quality.json"
     run_script(str(BENCHMARKS / "quality_mf.py"), "--quick", "--out", str(out))
     results = json.loads(out.read_text())
-    for name in ("adam", "lazy_adam"):
-        mses = results[name]["held_out_mse"]
-        assert len(mses) == results["task"]["epochs"]
-        assert all(finite(m) for m in mses)
-        assert finite(results[name]["train_seconds"])
-    assert finite(results["target"]["value"]) and results["target"]["met"] in (
-        True,
-        False,
-    )
+    rates = results["task"]["learning_rates"]
+    runs = {(r["optimizer"], r["learning_rate"]) for r in results["runs"]}
+    assert runs == {(n, lr) for n in ("adam", "lazy_adam") for lr in rates}
+    for run in results["runs"]:
+        assert len(run["held_out_mse"]) == results["task"]["epochs"]
+        assert all(finite(m) for m in run["held_out_mse"])
+        assert finite(run["train_seconds"])
+    assert len(results["targets"]) == len(rates) + 1
+    for target in results["targets"]:
+        assert finite(target["value"]) and target["met"] in (True, False)
