@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import bench_optimizers
 import bench_report
 import tensorflow as tf
 from bench_cases import GROUPS, OVERHEAD, XLA_SUFFIX, LookupCase, Shape
@@ -343,7 +344,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    group = argparse.ArgumentParser(add_help=False)
+    group.add_argument(
+        "--group",
+        choices=("layer", "optimizers"),
+        default="layer",
+        help="layer: the groups above; optimizers: benchmark (f), training with "
+        "Keras's and the lazy optimizers (bench_optimizers.py, own options)",
+    )
+    chosen, rest = group.parse_known_args(argv)
+    if chosen.group == "optimizers":
+        return bench_optimizers.main(rest)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], parents=[group]
+    )
     parser.add_argument(
         "--quick", action="store_true", help="tiny sizes and few repeats (for tests)"
     )

@@ -7,6 +7,7 @@ Keras 3 by default, tf_keras when `TF_USE_LEGACY_KERAS=1`.
 
 __version__ = "0.1.0"
 
+from keras_embedding import optimizers
 from keras_embedding.layer import Embedding
 
-__all__ = ["Embedding", "__version__"]
+__all__ = ["Embedding", "__version__", "optimizers"]

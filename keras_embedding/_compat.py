@@ -78,9 +78,54 @@ def variable_tensor(variable: Any) -> Any:
     """The `tf.Variable` (or ShardedVariable) behind a Keras weight.
 
     Keras 3 wraps TF variables in `keras.Variable`; `tf.nn.embedding_lookup`
-    and the scatter ops want the TF object.
+    and the scatter ops want the TF object. Its public `.value` will not do:
+    inside a mixed-precision layer call it is a cast copy of the whole table.
     """
-    return getattr(variable, "value", variable) if IS_KERAS3 else variable
+    if IS_KERAS3 and isinstance(variable, keras.Variable):
+        return variable._value
+    return variable
+
+
+def optimizer_slot(optimizer: Any, slots: list[Any], variable: Any) -> Any:
+    """The `tf.Variable` of `slots` (one per model variable) for `variable`.
+
+    Keras 3 indexes an optimizer's variables by `_get_variable_index` and keeps
+    `keras.Variable`s; tf_keras keeps `tf.Variable`s in `_index_dict` order.
+    """
+    if IS_KERAS3:
+        return variable_tensor(slots[optimizer._get_variable_index(variable)])
+    return slots[optimizer._index_dict[optimizer._var_key(variable)]]
+
+
+# tf_keras's optimizers all sum a sparse gradient's repeated rows themselves
+# (in `apply_gradients`); Keras 3's square each slice as it comes.
+OPTIMIZERS_SUM_DUPLICATES: bool = not IS_KERAS3
+
+
+class LazyOptimizerHooks:
+    """Overrides the lazy optimizers need in one flavour only.
+
+    tf_keras sums duplicate slices (with `tf.unique`) before `update_step`.
+    The lazy update sums them itself, and under XLA it must: there
+    `tf.unique`'s output is padded, and XLA's `Unique` over padded input
+    counts the padding as data.
+    """
+
+    if not IS_KERAS3:
+
+        def _deduplicate_sparse_grad(self, grads: Any) -> list[Any]:
+            return list(grads)
+
+
+# The dynamic loss scaler that `compile` wraps optimizers in under
+# "mixed_float16". Keras 3's densifies a sparse gradient to check that it is
+# finite; tf_keras's checks only the slices' values.
+LossScaleOptimizer = (
+    keras.optimizers.LossScaleOptimizer
+    if IS_KERAS3
+    else keras.mixed_precision.LossScaleOptimizer
+)
+LOSS_SCALE_CHECK_DENSIFIES: bool = IS_KERAS3
 
 
 def outer_call_cache() -> dict | None:

@@ -12,7 +12,7 @@ import ml_dtypes
 import numpy as np
 import tensorflow as tf
 
-from keras_embedding import _compat, _distribute
+from keras_embedding import _compat, _distribute, lookup
 from keras_embedding._compat import keras
 from keras_embedding.keras1 import specs
 from keras_embedding.keras1.layers import EMBEDDING as _SPEC
@@ -469,11 +469,13 @@ class Embedding(keras.layers.Embedding):
         return outputs
 
     def _gather(self, ids: tf.Tensor) -> tf.Tensor:
-        if _compat.IS_KERAS3 and not self.lora_enabled:
-            # Keras 3's `ops.take` reads the whole table to learn its shape
-            # (for wrapping negative ids, which this layer rejects anyway).
-            rows = tf.gather(_compat.variable_tensor(self.embeddings), ids)
-            return tf.cast(rows, self.compute_dtype)
+        table = _compat.variable_tensor(self.embeddings)
+        lora = _compat.IS_KERAS3 and self.lora_enabled
+        if not lora and not _distribute.is_sharded(table):
+            # Keras 3's `ops.take` reads the whole table to learn its shape,
+            # and both Keras's lookups give a gradient slice per id, not per
+            # row (see lookup.py).
+            return tf.cast(lookup.gather(table, ids), self.compute_dtype)
         return super().call(ids)
 
     def _standardize_ids(self, inputs: Any) -> tf.Tensor:

@@ -1,8 +1,11 @@
-"""The Markdown files cite what exists, and their benchmark numbers agree.
+"""The guides' examples run, the Markdown files cite what exists, and their
+benchmark numbers agree.
 
-The README's benchmark numbers must be RESULTS.md's, and RESULTS.md's
-verdicts those of the committed results files, evaluated on the metrics
-`bench_report.TARGETS` declares.
+Every ```python block of docs/*.md runs on its own, in a fresh namespace
+(docs/scaling-out.md's examples each need a process of their own:
+tests/test_distribute.py runs them). The README's benchmark numbers must be
+RESULTS.md's, and RESULTS.md's verdicts those of the committed results files,
+evaluated on the metrics `bench_report.TARGETS` declares.
 """
 
 from __future__ import annotations
@@ -17,8 +20,35 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "benchmarks"
 RESULTS_MD = BENCHMARKS / "RESULTS.md"
 DOCS = [ROOT / "README.md", RESULTS_MD, *sorted((ROOT / "docs").glob("*.md"))]
+# Examples that tests/test_distribute.py runs, each in a fresh process.
+IN_OWN_PROCESS = {"scaling-out.md"}
 # Committed results: the Keras 3 run and the tf_keras run.
 RESULTS_FILES = ("results.json", "results_tf_keras.json")
+
+
+def _examples() -> list[tuple[str, str]]:
+    """(id, code) of every python block of the guides, in file order."""
+    found = []
+    for path in sorted((ROOT / "docs").glob("*.md")):
+        if path.name in IN_OWN_PROCESS:
+            continue
+        blocks = re.findall(r"```python\n(.*?)```", path.read_text(), flags=re.S)
+        found += [(f"{path.name}:{n}", block) for n, block in enumerate(blocks, 1)]
+    return found
+
+
+EXAMPLES = _examples()
+
+
+@pytest.mark.parametrize(("name", "code"), EXAMPLES, ids=[n for n, _ in EXAMPLES])
+def test_example_runs(
+    name: str, code: str, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Examples may write files: they run in a scratch directory, where the
+    # repository's tests/ (fixtures the guides load) is at its usual place.
+    (tmp_path / "tests").symlink_to(ROOT / "tests")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, name, "exec"), {"__name__": "__docs__"})
 
 
 def _cited(text: str) -> list[str]:

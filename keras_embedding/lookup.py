@@ -1,0 +1,173 @@
+"""A table lookup whose gradient holds each row once.
+
+`tf.gather(table, ids)` differentiates to `IndexedSlices(upstream, ids)`: one
+slice per id, so a row that occurs k times in the batch occurs k times in the
+gradient. Keras 3's optimizers square such a gradient slice by slice, so that
+row's second moment grows by the sum of the squares instead of the square of
+the sum, and training differs from training on the dense gradient.
+
+`gather` runs the same single `ResourceGather` forward, and its backward sums
+the duplicates (`tf.unique`, then `tf.math.unsorted_segment_sum` over the
+batch): the table's gradient is an `IndexedSlices` with unique indices, the
+dense gradient's non-zero rows exactly. It costs O(batch) and only in the
+backward pass. Under tf_keras, whose optimizers all sum duplicates
+themselves, the backward leaves that to them.
+
+Under XLA, tensors cannot have data-dependent sizes. XLA's `Unique` pads its
+output to the input's size, and a second `Unique` over such padded output
+counts the padding as data (TF 2.21). So there the gradient keeps one slice
+per id, with each id's sum at its first position and zeros at its repeats:
+the same dense value, and still right for any optimizer that adds up
+per-slice terms that vanish at zero, as all of Keras's do.
+
+The backward also switches the table out of TensorFlow's copy-on-read mode.
+The first sparse access (`ResourceGather`, `scatter_*`) puts a resource
+variable in that mode, after which every dense read and every dense write
+(`assign_sub`, as Keras 3's Adam does to the whole table) first copies the
+whole buffer. Switching it off costs a flag under the variable's lock; the
+next sparse access switches it on again, also without a copy, so a table
+updated densely and one updated sparsely are both written in place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tensorflow as tf
+from tensorflow.python.ops import gen_resource_variable_ops, resource_variable_ops
+
+from keras_embedding import _compat
+
+
+def gather(table: Any, ids: tf.Tensor | tf.RaggedTensor) -> tf.Tensor | tf.RaggedTensor:
+    """Rows of `table` at `ids`, with a duplicate-free gradient for `table`.
+
+    Args:
+        table: a 2-D resource `tf.Variable` (or a tf.distribute variable
+            that is one per replica), not a Keras 3 `keras.Variable`.
+        ids: integer tensor or `RaggedTensor` of row ids, any shape, all in
+            `[0, table.shape[0])`.
+
+    Returns:
+        `ids.shape + [table.shape[1]]` rows in the table's dtype, like
+        `tf.gather(table, ids)`. The gradient with respect to `table` is a
+        `tf.IndexedSlices` whose indices are the unique ids, in order of first
+        occurrence, and whose values are the summed upstream gradients of
+        each id's positions (under XLA, see the module docstring). Under
+        tf_keras, whose optimizers sum repeats themselves, it keeps one
+        slice per id, as `tf.gather`'s does.
+    """
+    if isinstance(ids, tf.RaggedTensor):
+        return tf.ragged.map_flat_values(lambda flat: gather(table, flat), ids)
+    if tf.distribute.in_cross_replica_context():
+        # A mirrored table has no single handle outside a replica; Keras calls
+        # layers there to build models, never to train them.
+        return tf.gather(table, ids)
+    # Reading through the handle hides the variable from `custom_gradient`,
+    # which would otherwise read the whole table to record it as an input;
+    # the tape must still be told the variable was used.
+    resource_variable_ops.variable_accessed(table)
+    shape = table.shape
+    dtype = table.dtype
+    in_xla = _compat.in_xla_context()
+
+    @tf.custom_gradient
+    def _gather(handle: tf.Tensor, ids: tf.Tensor) -> Any:
+        rows = gen_resource_variable_ops.resource_gather(handle, ids, dtype=dtype)
+
+        def grad(upstream: Any) -> tuple[tf.IndexedSlices, None]:
+            # Sized explicitly: -1 cannot be inferred for a table of width 0.
+            flat_shape = tf.stack([tf.size(ids), shape[-1]])
+            per_id = tf.IndexedSlices(
+                tf.reshape(tf.convert_to_tensor(upstream), flat_shape),
+                tf.reshape(ids, [-1]),
+                tf.constant(shape.as_list(), dtype=ids.dtype),
+            )
+            if not in_xla:
+                # Through the variable, not the forward's `handle`: a
+                # SavedModel can save a gradient that captures a variable,
+                # not a bare handle. (XLA has no kernel for the mode switch
+                # and keeps variables its own way.)
+                gen_resource_variable_ops.disable_copy_on_read(table.handle)
+            if _compat.OPTIMIZERS_SUM_DUPLICATES:
+                # Summing here too would only double the work.
+                return per_id, None
+            if in_xla:
+                return _sums_at_first_occurrences(per_id), None
+            return sum_duplicates(per_id), None
+
+        return rows, grad
+
+    return _gather(table.handle, ids)
+
+
+def sum_duplicates(slices: tf.IndexedSlices) -> tf.IndexedSlices:
+    """The same sparse tensor with each index once, its slices summed.
+
+    Args:
+        slices: a `tf.IndexedSlices` of rank-2 values, indices in any order,
+            repeats allowed. Under XLA it needs a `dense_shape`.
+
+    Returns:
+        A `tf.IndexedSlices` with the same dense value and dense shape.
+        Outside XLA its indices are unique, in order of first occurrence.
+        Under XLA it has as many slices as `slices`: the unique indices in
+        ascending order, then padding slices of zeros whose index is
+        `dense_shape[0]`, out of range, so that XLA's gathers clamp it and
+        its scatters skip it. Either way O(number of slices); nothing is
+        proportional to the dense shape.
+    """
+    if _compat.in_xla_context():
+        return _sorted_sums(slices)
+    if _from_unique(slices.indices):
+        # Already summed, as `gather`'s gradient is: a second pass would
+        # cost as much as the first and change nothing.
+        return slices
+    unique, position = tf.unique(slices.indices)
+    values = tf.math.unsorted_segment_sum(
+        slices.values, position, tf.size(unique, out_type=position.dtype)
+    )
+    return tf.IndexedSlices(values, unique, slices.dense_shape)
+
+
+def _from_unique(indices: tf.Tensor) -> bool:
+    """Whether `indices` is a traced `tf.unique` output (so holds no repeats)."""
+    # Eager tensors have no op; they are deduplicated as usual.
+    op = getattr(indices, "op", None)
+    return op is not None and op.type == "Unique" and indices.value_index == 0
+
+
+def _sums_at_first_occurrences(slices: tf.IndexedSlices) -> tf.IndexedSlices:
+    """Same indices; each index's sum at its first slice, zeros at repeats."""
+    # XLA's `Unique` is right on input of static size, such as the flat ids.
+    _, position = tf.unique(slices.indices)
+    count = tf.size(position, out_type=position.dtype)
+    sums = tf.math.unsorted_segment_sum(slices.values, position, count)
+    slots = tf.range(count)
+    first = tf.math.unsorted_segment_min(slots, position, count)
+    is_first = tf.equal(tf.gather(first, position), slots)
+    values = tf.where(
+        is_first[:, tf.newaxis],
+        tf.gather(sums, position),
+        tf.zeros_like(slices.values),
+    )
+    return tf.IndexedSlices(values, slices.indices, slices.dense_shape)
+
+
+def _sorted_sums(slices: tf.IndexedSlices) -> tf.IndexedSlices:
+    """`sum_duplicates` in static shapes: sort, then sum runs of equal indices."""
+    indices = slices.indices
+    count = tf.size(indices)
+    order = tf.argsort(indices, stable=True)
+    ordered = tf.gather(indices, order)
+    slots = tf.range(count)
+    starts = tf.logical_or(
+        tf.not_equal(ordered, tf.roll(ordered, 1, axis=0)), tf.equal(slots, 0)
+    )
+    run = tf.cumsum(tf.cast(starts, tf.int32)) - 1
+    values = tf.math.unsorted_segment_sum(tf.gather(slices.values, order), run, count)
+    rows = tf.math.unsorted_segment_max(ordered, run, count)
+    out_of_range = tf.cast(slices.dense_shape[0], indices.dtype)
+    padding = slots >= tf.reduce_sum(tf.cast(starts, tf.int32))
+    rows = tf.where(padding, out_of_range, rows)
+    return tf.IndexedSlices(values, rows, slices.dense_shape)
