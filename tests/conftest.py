@@ -26,6 +26,9 @@ def _fresh_keras_state():
         keras.backend.clear_session(free_memory=False)
     else:
         keras.backend.clear_session()
+        # tf_keras keeps a global dtype policy across sessions; None makes
+        # it follow floatx again, as a fresh process does.
+        keras.mixed_precision.set_global_policy(None)
     np.random.seed(0)
     yield
 
