@@ -1,8 +1,8 @@
-"""The Keras 1 layers, one `LayerSpec` each.
+"""The Keras 1 `Embedding` spec and `normalize_config`.
 
-Each spec says what a Keras 1 layer's arguments mean on today's Keras (see
-`keras_embedding.keras1.specs`). The Embedding's is used by
-`keras_embedding.Embedding` itself, for its constructor and its configs.
+`keras_embedding.Embedding` uses this spec itself, for its constructor and
+its configs, so Keras 1 code, Keras 1 files and modern code all read the
+Embedding's arguments in one place.
 """
 
 from __future__ import annotations
