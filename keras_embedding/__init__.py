@@ -7,6 +7,11 @@ Keras 3 by default, tf_keras when `TF_USE_LEGACY_KERAS=1`.
 
 __version__ = "0.1.0"
 
+# Registers, with Keras, every class and function a ported Keras 1 model may
+# hold, so that `keras.models.load_model` reads it after `import
+# keras_embedding` alone.
+from keras_embedding.keras1 import activations as _activations  # noqa: F401
+from keras_embedding.keras1 import layers as _layers  # noqa: F401
 from keras_embedding.layer import Embedding
 
 __all__ = ["Embedding", "__version__"]

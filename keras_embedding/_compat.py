@@ -109,3 +109,21 @@ class StepCounter(tf.__internal__.tracking.AutoTrackable):
     def next(self) -> tf.Tensor:
         """Returns the current step and advances the counter."""
         return self.step.assign_add(1) - 1
+
+
+def get_uid(prefix: str) -> int:
+    """The next number for `prefix` (1, 2, ...); `clear_session()` restarts it."""
+    if IS_KERAS3:
+        from keras.src.utils import naming
+
+        return naming.get_uid(prefix)
+    return keras.backend.get_uid(prefix)
+
+
+# Keras 3's LSTM and GRU pick cuDNN by themselves on a GPU unless told not to;
+# tf_keras decides from the activations' identity (see keras1.activations).
+NO_CUDNN: dict[str, Any] = {"use_cudnn": False} if IS_KERAS3 else {}
+
+# tf_keras may run BatchNormalization through TensorFlow's fused kernel, which
+# raises an epsilon below 1.001e-5 to that value; Keras 3 never fuses.
+UNFUSED_BATCH_NORM: dict[str, Any] = {} if IS_KERAS3 else {"fused": False}

@@ -12,7 +12,9 @@ import warnings
 from typing import Any
 
 from keras_embedding import _compat
+from keras_embedding._compat import keras
 from keras_embedding.keras1 import constraints, initializations, regularizers
+from keras_embedding.keras1.layers._base import register
 from keras_embedding.keras1.specs import (
     Arg,
     LayerSpec,
@@ -56,6 +58,19 @@ _KERAS3_ONLY = {
     for key in ([] if _compat.IS_KERAS3 else _compat.KERAS3_ONLY_EMBEDDING_ARGS)
 }
 
+
+def _build(modern: dict[str, Any], base: dict[str, Any]) -> Any:
+    # keras_embedding.Embedding sits above this package; Keras's registry
+    # hands it over without an import cycle.
+    cls = keras.saving.get_registered_object(f"{_compat.PACKAGE}>Embedding")
+    if cls is None:
+        raise RuntimeError(
+            "keras_embedding.Embedding is not registered: import keras_embedding "
+            "first. Received: no registered Embedding"
+        )
+    return cls(**modern, **base)
+
+
 EMBEDDING = LayerSpec(
     "Embedding",
     args=(
@@ -78,8 +93,16 @@ EMBEDDING = LayerSpec(
         ),
         **_KERAS3_ONLY,
     },
+    build=_build,
+    # Keras 1 always replaced the input shape with (input_length,) and the
+    # dtype with int32; only `batch_input_shape` could override the shape.
+    input_shape=lambda values: (values["input_length"],),
+    input_dtype="int32",
+    becomes="keras_embedding.Embedding",
 )
 """Keras 1's `Embedding(input_dim, output_dim, init='uniform', ...)`."""
+
+register(EMBEDDING, keras.layers.Embedding)
 
 
 def normalize_config(config: dict[str, Any]) -> dict[str, Any]:
