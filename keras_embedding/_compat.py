@@ -113,7 +113,9 @@ class OptimizerBase(keras.optimizers.Optimizer):
     def _create_slots(self, variables: list[Any]) -> None:
         raise NotImplementedError
 
-    def update_step(self, gradient: Any, variable: Any, learning_rate: Any = None) -> Any:
+    def update_step(
+        self, gradient: Any, variable: Any, learning_rate: Any = None
+    ) -> Any:
         if learning_rate is None:  # tf_keras does not pass it
             learning_rate = self.learning_rate
         if IS_KERAS3 and isinstance(variable, keras.Variable):  # either kind
@@ -134,7 +136,9 @@ class OptimizerBase(keras.optimizers.Optimizer):
 
     if IS_KERAS3:
 
-        def _backend_update_step(self, grads: Any, variables: Any, learning_rate: Any) -> None:
+        def _backend_update_step(
+            self, grads: Any, variables: Any, learning_rate: Any
+        ) -> None:
             self._start_step()
             super()._backend_update_step(grads, variables, learning_rate)
 

@@ -77,7 +77,13 @@ _UNUSED_BASE_OPTIONS: dict[str, tuple[Any, ...]] = {
     "is_legacy_optimizer": (False,),
 }
 # Base options this module handles itself (clipping) or never writes.
-_OWN_OPTIONS = ("learning_rate", "clipnorm", "global_clipnorm", "clipvalue", "jit_compile")
+_OWN_OPTIONS = (
+    "learning_rate",
+    "clipnorm",
+    "global_clipnorm",
+    "clipvalue",
+    "jit_compile",
+)
 
 
 def _number(
@@ -122,9 +128,7 @@ def _clip_option(owner: str, name: str, value: Any) -> float | None:
 def _summed(gradient: tf.IndexedSlices) -> tf.IndexedSlices:
     """The same gradient with each row once: duplicate rows summed."""
     rows, positions = tf.unique(gradient.indices)
-    values = tf.math.unsorted_segment_sum(
-        gradient.values, positions, tf.shape(rows)[0]
-    )
+    values = tf.math.unsorted_segment_sum(gradient.values, positions, tf.shape(rows)[0])
     return tf.IndexedSlices(values, rows, gradient.dense_shape)
 
 
@@ -805,7 +809,7 @@ def get(identifier: Any) -> keras.optimizers.Optimizer:
             raise _invalid(identifier)
         try:
             return cls.from_config(kwargs)
-        except TypeError as error:
+        except (TypeError, ValueError) as error:
             raise ValueError(
                 f"Could not build {class_name} from {dict(kwargs)!r}: {error}. "
                 f"Received: optimizer={identifier!r}"
