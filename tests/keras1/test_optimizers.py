@@ -11,7 +11,7 @@ from keras_embedding._compat import keras
 from keras_embedding.keras1 import optimizers
 
 FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures"
-STEPS = np.load(FIXTURES / "keras1_optimizers" / "optimizer_steps.npz")
+STEPS = np.load(FIXTURES / "keras1_training" / "optimizer_steps.npz")
 CASES = sorted({key.split("/")[0] for key in STEPS if key.endswith("/config")})
 
 
