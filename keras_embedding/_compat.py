@@ -83,6 +83,72 @@ def variable_tensor(variable: Any) -> Any:
     return getattr(variable, "value", variable) if IS_KERAS3 else variable
 
 
+class OptimizerBase(keras.optimizers.Optimizer):
+    """An optimizer written once for Keras 3 and tf_keras.
+
+    The two base classes differ in their constructors (Keras 3 takes
+    `learning_rate`; tf_keras builds it in the subclass), in `update_step`
+    (Keras 3 passes the learning rate), in how a slot is found for a variable
+    and in where a once-per-step hook fits. Subclasses implement
+    `_create_slots(variables)` and `_update(gradient, variable,
+    learning_rate)`, and may implement `_start_step()`, which runs once per
+    step before any variable is updated.
+    """
+
+    def __init__(self, learning_rate: Any, name: str, **kwargs: Any) -> None:
+        if IS_KERAS3:
+            super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        else:
+            super().__init__(name=name, **kwargs)
+            self._learning_rate = self._build_learning_rate(learning_rate)
+
+    def build(self, var_list: Any) -> None:
+        if getattr(self, "_slots_built", False):
+            return
+        super().build(var_list)
+        self._create_slots(list(var_list))
+        self._slots_built = True
+        self._built = True  # tf_keras's own flag (set_weights checks it)
+
+    def _create_slots(self, variables: list[Any]) -> None:
+        raise NotImplementedError
+
+    def update_step(
+        self, gradient: Any, variable: Any, learning_rate: Any = None
+    ) -> Any:
+        if learning_rate is None:  # tf_keras does not pass it
+            learning_rate = self.learning_rate
+        if IS_KERAS3 and isinstance(variable, keras.Variable):  # either kind
+            variable = variable_tensor(variable)
+        return self._update(gradient, variable, learning_rate)
+
+    def _update(self, gradient: Any, variable: Any, learning_rate: Any) -> Any:
+        raise NotImplementedError
+
+    def _start_step(self) -> None:
+        """Runs once per step, before the variables are updated."""
+
+    def _slot(self, slots: list[Any], variable: Any) -> Any:
+        """The `tf.Variable` among `slots` (one per model variable) of `variable`."""
+        if IS_KERAS3:
+            return variable_tensor(slots[self._get_variable_index(variable)])
+        return slots[self._index_dict[self._var_key(variable)]]
+
+    if IS_KERAS3:
+
+        def _backend_update_step(
+            self, grads: Any, variables: Any, learning_rate: Any
+        ) -> None:
+            self._start_step()
+            super()._backend_update_step(grads, variables, learning_rate)
+
+    else:
+
+        def _internal_apply_gradients(self, grads_and_vars: Any) -> Any:
+            self._start_step()
+            return super()._internal_apply_gradients(grads_and_vars)
+
+
 class StepCounter(tf.__internal__.tracking.AutoTrackable):
     """A per-layer counter of training calls, kept out of the layer's weights.
 
