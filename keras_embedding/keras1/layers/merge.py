@@ -256,7 +256,7 @@ class Merge(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         if self.branches is not None:
-            shapes = [tuple(branch.output.shape) for branch in self.branches]
+            shapes = [tuple(branch.outputs[0].shape) for branch in self.branches]
         else:
             shapes = [tuple(shape) for shape in input_shape]
         if callable(self.mode):
