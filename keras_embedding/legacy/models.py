@@ -26,6 +26,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from keras_embedding._compat import keras, register_serializable
+from keras_embedding.keras1 import objectives
+from keras_embedding.keras1 import optimizers as keras1_optimizers
 from keras_embedding.keras1.layers import layer_from_config, origin
 from keras_embedding.keras1.layers.merge import Merge as _MergeLayer
 
@@ -55,8 +57,106 @@ def _fit_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+def _per_output(value: Any, names: list[str], what: str) -> list[Any]:
+    """A Keras 1 per-output setting (one value, a list or a dict by output
+    name) as a list in output order."""
+    if isinstance(value, Mapping):
+        unknown = sorted(set(value) - set(names))
+        if unknown:
+            raise ValueError(
+                f"compile: `{what}` names unknown outputs {unknown}; the model's "
+                f"outputs are {names}. Received: {what}={value!r}"
+            )
+        return [value.get(name) for name in names]
+    if isinstance(value, (list, tuple)) and what == "loss":
+        if len(value) != len(names):
+            raise ValueError(
+                f"compile: `loss` has {len(value)} entries for {len(names)} "
+                f"outputs. Received: loss={value!r}"
+            )
+        return list(value)
+    return [value] * len(names)
+
+
+def _output_shapes(model: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The names and shapes of a model's outputs, building it if needed."""
+    try:
+        outputs = model.outputs
+    except (AttributeError, ValueError):
+        outputs = None
+    if not outputs:
+        last = model.layers[-1] if model.layers else None
+        shape = getattr(last, "output", None)
+        if shape is None:
+            raise ValueError(
+                f"compile: model {model.name!r} has no input yet; give its first "
+                "layer an input shape (input_shape=, input_dim=, ...). "
+                "Received: a model without inputs"
+            )
+        return [last.name], [tuple(shape.shape)]
+    names = list(getattr(model, "output_names", None) or [t.name for t in outputs])
+    return names, [tuple(output.shape) for output in outputs]
+
+
 class _Keras1API:
-    """Keras 1's defaults for `fit`, `evaluate` and `predict`."""
+    """Keras 1's `compile` and its defaults for `fit`, `evaluate`, `predict`."""
+
+    def compile(
+        self,
+        optimizer: Any,
+        loss: Any = None,
+        metrics: Any = None,
+        loss_weights: Any = None,
+        sample_weight_mode: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """Configures training as Keras 1's `compile` did.
+
+        Optimizer names and Keras 1 optimizer objects get Keras 1's numerics
+        and defaults (`keras_embedding.keras1.optimizers`), loss names Keras
+        1's formulas and `'accuracy'` the accuracy Keras 1 chose from the
+        loss and the output shape (`keras_embedding.keras1.objectives`).
+
+        Args:
+            optimizer: A Keras 1 optimizer name or object, or a modern one.
+            loss: A Keras 1 loss name or function, or one per output (a list,
+                or a dict by output name).
+            metrics: Metric names or functions, or a dict by output name.
+            loss_weights: Keras 1's per-output loss weights.
+            sample_weight_mode: Keras 1's None or 'temporal'; modern Keras
+                takes per-step sample weights without it.
+            **kwargs: Other modern `compile` arguments.
+
+        Raises:
+            ValueError: for an unknown optimizer, loss or metric, or a
+                setting for an output the model does not have.
+        """
+        if sample_weight_mode not in (None, "temporal"):
+            raise ValueError(
+                "compile: `sample_weight_mode` must be None or 'temporal'. "
+                f"Received: sample_weight_mode={sample_weight_mode!r}"
+            )
+        names, shapes = _output_shapes(self)
+        losses = [
+            objectives.get(item) if isinstance(item, str) else item
+            for item in _per_output(loss, names, "loss")
+        ]
+        per_output = _per_output(metrics, names, "metrics")
+        metric_lists = [
+            [
+                objectives.get_metric(item, loss_i, shape)
+                for item in (wanted if isinstance(wanted, (list, tuple)) else [wanted])
+                if item is not None
+            ]
+            for wanted, loss_i, shape in zip(per_output, losses, shapes, strict=True)
+        ]
+        super().compile(
+            optimizer=keras1_optimizers.get(optimizer),
+            loss=losses[0] if len(losses) == 1 else losses,
+            metrics=metric_lists[0] if len(metric_lists) == 1 else metric_lists,
+            loss_weights=loss_weights,
+            **kwargs,
+        )
 
     def fit(self, x: Any = None, y: Any = None, **kwargs: Any) -> Any:
         """Trains the model, as Keras 1's `fit`.
@@ -128,6 +228,24 @@ class Sequential(_Keras1API, keras.Sequential):
                     )
                 )
         super().add(layer, **kwargs)
+        self._build_on_branches(layer)
+
+    def _build_on_branches(self, layer: Any) -> None:
+        # Keras 1 built a model that starts with a Merge of branch models at
+        # once. A Sequential of several inputs cannot build itself, so each
+        # layer is built by calling it on the symbolic output so far.
+        first = self.layers[0]
+        if not getattr(first, "branches", None):
+            return
+        if layer is first:
+            tensor = [
+                keras.Input(batch_shape=tuple(t.shape), dtype=t.dtype)
+                for branch in first.branches
+                for t in branch.inputs
+            ]
+        else:
+            tensor = self.__dict__["_keras1_output"]
+        object.__setattr__(self, "_keras1_output", layer(tensor))
 
     def predict_proba(self, x: Any, batch_size: int = 32, verbose: int = 0) -> Any:
         """Keras 1's `predict_proba`: the predictions, which should be

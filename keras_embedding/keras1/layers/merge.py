@@ -256,7 +256,7 @@ class Merge(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         if self.branches is not None:
-            shapes = [tuple(branch.output.shape) for branch in self.branches]
+            shapes = [tuple(branch.outputs[0].shape) for branch in self.branches]
         else:
             shapes = [tuple(shape) for shape in input_shape]
         if callable(self.mode):
@@ -264,9 +264,7 @@ class Merge(keras.layers.Layer):
                 return tuple(self.output_shape_arg(shapes))
             if self.output_shape_arg is not None:
                 return (shapes[0][0], *self.output_shape_arg)
-            raise NotImplementedError(
-                f"Merge layer {self.name!r}: pass `output_shape` for a function mode."
-            )
+            return self._traced_shape(shapes)
         if self.mode in ("sum", "mul", "ave", "max"):
             return shapes[0]
         if self.mode == "concat":
@@ -285,6 +283,16 @@ class Merge(keras.layers.Layer):
         if self.mode == "cos":  # Keras 1 added an axis after the batch
             out.insert(1, 1)
         return tuple(out)
+
+    def _traced_shape(self, shapes: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+        """The output shape of a function `mode`, from tracing it."""
+
+        def merged(*tensors: tf.Tensor) -> tf.Tensor:
+            return self.call(list(tensors))
+
+        specs = [tf.TensorSpec(shape, self.compute_dtype) for shape in shapes]
+        traced = tf.function(merged).get_concrete_function(*specs)
+        return tuple(traced.structured_outputs.shape)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

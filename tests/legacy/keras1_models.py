@@ -1,0 +1,113 @@
+"""Helpers for tests on the Keras 1.2.2 model fixtures (tests/fixtures/keras1_models).
+
+Each fixture NAME has NAME.json (`to_json`), NAME_weights.h5 (`save_weights`),
+NAME.h5 (`save`) and NAME.npz (inputs and recorded outputs). The Keras 1 code
+that wrote it is a function NAME in one of the generator scripts there.
+"""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+from typing import Any
+
+import h5py
+import numpy as np
+
+DIR = pathlib.Path(__file__).parents[1] / "fixtures" / "keras1_models"
+NAMES = sorted(path.stem for path in DIR.glob("*.json"))
+GENERATORS = sorted(DIR.glob("make_*models.py"))
+
+
+def inputs(name: str) -> Any:
+    """The recorded input (one array, or a list for several inputs)."""
+    data = np.load(DIR / f"{name}.npz")
+    if "x" in data:
+        return data["x"]
+    return [data[f"x{index}"] for index in range(len([k for k in data if k[0] == "x"]))]
+
+
+def recorded(name: str, key: str = "y_pred") -> np.ndarray:
+    return np.load(DIR / f"{name}.npz")[key]
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def weight_groups(name: str) -> list[tuple[str, list[np.ndarray], list[str]]]:
+    """The `save_weights` file's layers: (name, arrays, weight names), in order."""
+    groups = []
+    with h5py.File(DIR / f"{name}_weights.h5", "r") as file:
+        for layer in file.attrs["layer_names"]:
+            group = file[_text(layer)]
+            weight_names = group.attrs["weight_names"]
+            names = (
+                []
+                if weight_names.dtype.kind == "f"
+                else [_text(w) for w in weight_names]
+            )
+            groups.append((_text(layer), [group[w][()] for w in names], names))
+    return groups
+
+
+def predict(model: Any, name: str) -> np.ndarray:
+    x = inputs(name)
+    batch = len(x[0]) if isinstance(x, list) else len(x)
+    return np.asarray(model.predict(x, batch_size=batch, verbose=0))
+
+
+def _rewrite(node: ast.ImportFrom) -> ast.ImportFrom | None:
+    module = node.module or ""
+    if module == "keras":
+        return None
+    if module.startswith("keras."):
+        node.module = "keras_embedding.legacy." + module[len("keras.") :]
+    return node
+
+
+def keras1_code(name: str) -> dict[str, Any]:
+    """The namespace of the generator that holds the Keras 1 function `name`,
+    with only its `keras` imports changed to `keras_embedding.legacy`.
+
+    The generator's helpers (`ids`, `train`, `N`, ...) come along; its file
+    writing (`save`) and `__main__` block do not, nor the imports only they
+    use.
+    """
+    for path in GENERATORS:
+        tree = ast.parse(path.read_text())
+        if not any(
+            isinstance(node, ast.FunctionDef) and node.name == name
+            for node in tree.body
+        ):
+            continue
+        code = [
+            node
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            or (isinstance(node, ast.FunctionDef) and node.name != "save")
+        ]
+        used = {
+            item.id
+            for node in code
+            for item in ast.walk(node)
+            if isinstance(item, ast.Name)
+        }
+        body = []
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                node.names = [
+                    alias
+                    for alias in node.names
+                    if (alias.asname or alias.name).split(".")[0] in used
+                    and alias.name not in ("keras", "k1boot")
+                ]
+                if isinstance(node, ast.ImportFrom):
+                    node = _rewrite(node)
+                if node is not None and node.names:
+                    body.append(node)
+        body += code
+        namespace: dict[str, Any] = {"__name__": "keras1_code"}
+        exec(compile(ast.Module(body, []), str(path), "exec"), namespace)  # noqa: S102
+        return namespace
+    raise LookupError(f"no generator defines {name}")
