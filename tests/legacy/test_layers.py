@@ -26,7 +26,7 @@ TOLERANCE = 1e-5
 def test_each_fixture_keras1_code_predicts_as_keras1_did(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Keras's own retracing notes
-        model, _, _ = keras1_code(name)[name]()
+        model = keras1_code(name)[name]()[0]
     layers = keras1_layers(model)
     groups = [
         group for group in weight_groups(name) if group[0] in {x.name for x in layers}
