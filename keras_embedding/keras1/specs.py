@@ -117,6 +117,8 @@ class LayerSpec:
         read_config: Reads a saved Keras 1 config where `from_config` cannot
             (a nested layer, a function supplied by the user):
             `read_config(config, custom_objects) -> (values, rest)`.
+        passthrough: Modern keywords, beyond Keras 1's, that the built layer
+            takes as they are (the Embedding's `seed`, say).
         becomes: What the layer becomes today, in words (for error messages
             and the porting guide).
     """
@@ -135,6 +137,7 @@ class LayerSpec:
         ]
         | None
     ) = None
+    passthrough: tuple[str, ...] = ()
     becomes: str = ""
 
     def collect(

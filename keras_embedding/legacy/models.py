@@ -234,7 +234,7 @@ class Sequential(_Keras1API, keras.Sequential):
         # Keras 1 built a model that starts with a Merge of branch models at
         # once. A Sequential of several inputs cannot build itself, so each
         # layer is built by calling it on the symbolic output so far.
-        first = self.layers[0]
+        first = self.layers[0] if self.layers else None
         if not getattr(first, "branches", None):
             return
         if layer is first:

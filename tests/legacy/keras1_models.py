@@ -1,8 +1,10 @@
-"""Helpers for tests on the Keras 1.2.2 model fixtures (tests/fixtures/keras1_models).
+"""Helpers for tests on the Keras 1.2.2 model fixtures.
 
-Each fixture NAME has NAME.json (`to_json`), NAME_weights.h5 (`save_weights`),
-NAME.h5 (`save`) and NAME.npz (inputs and recorded outputs). The Keras 1 code
-that wrote it is a function NAME in one of the generator scripts there.
+tests/fixtures/keras1_models holds the shared whole models; tests/fixtures/
+keras1_layers small models that pin down single layer facts. Each fixture NAME
+has NAME.json (`to_json`), NAME_weights.h5 (`save_weights`), NAME.h5 (`save`)
+and NAME.npz (inputs and recorded outputs). The Keras 1 code that wrote it is
+a function NAME in one of the generator scripts (`make_*.py`) beside it.
 """
 
 from __future__ import annotations
@@ -14,21 +16,28 @@ from typing import Any
 import h5py
 import numpy as np
 
-DIR = pathlib.Path(__file__).parents[1] / "fixtures" / "keras1_models"
-NAMES = sorted(path.stem for path in DIR.glob("*.json"))
-GENERATORS = sorted(DIR.glob("make_*models.py"))
+FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures"
+DIRS = (FIXTURES / "keras1_models", FIXTURES / "keras1_layers")
+_FOLDER = {path.stem: folder for folder in DIRS for path in folder.glob("*.json")}
+NAMES = sorted(_FOLDER)
+GENERATORS = sorted(path for folder in DIRS for path in folder.glob("make_*.py"))
+
+
+def path(name: str, suffix: str) -> pathlib.Path:
+    """The fixture file `NAME<suffix>` (`.json`, `_weights.h5`, ...)."""
+    return _FOLDER[name] / f"{name}{suffix}"
 
 
 def inputs(name: str) -> Any:
     """The recorded input (one array, or a list for several inputs)."""
-    data = np.load(DIR / f"{name}.npz")
+    data = np.load(path(name, ".npz"))
     if "x" in data:
         return data["x"]
     return [data[f"x{index}"] for index in range(len([k for k in data if k[0] == "x"]))]
 
 
 def recorded(name: str, key: str = "y_pred") -> np.ndarray:
-    return np.load(DIR / f"{name}.npz")[key]
+    return np.load(path(name, ".npz"))[key]
 
 
 def _text(value: Any) -> str:
@@ -38,7 +47,7 @@ def _text(value: Any) -> str:
 def weight_groups(name: str) -> list[tuple[str, list[np.ndarray], list[str]]]:
     """The `save_weights` file's layers: (name, arrays, weight names), in order."""
     groups = []
-    with h5py.File(DIR / f"{name}_weights.h5", "r") as file:
+    with h5py.File(path(name, "_weights.h5"), "r") as file:
         for layer in file.attrs["layer_names"]:
             group = file[_text(layer)]
             weight_names = group.attrs["weight_names"]
@@ -74,8 +83,8 @@ def keras1_code(name: str) -> dict[str, Any]:
     writing (`save`) and `__main__` block do not, nor the imports only they
     use.
     """
-    for path in GENERATORS:
-        tree = ast.parse(path.read_text())
+    for script in GENERATORS:
+        tree = ast.parse(script.read_text())
         if not any(
             isinstance(node, ast.FunctionDef) and node.name == name
             for node in tree.body
@@ -108,6 +117,6 @@ def keras1_code(name: str) -> dict[str, Any]:
                     body.append(node)
         body += code
         namespace: dict[str, Any] = {"__name__": "keras1_code"}
-        exec(compile(ast.Module(body, []), str(path), "exec"), namespace)  # noqa: S102
+        exec(compile(ast.Module(body, []), str(script), "exec"), namespace)  # noqa: S102
         return namespace
     raise LookupError(f"no generator defines {name}")

@@ -8,6 +8,7 @@ and its predictions are compared with the ones Keras 1.2.2 recorded.
 import copy
 import json
 import os
+import pathlib
 import subprocess
 import sys
 import textwrap
@@ -15,7 +16,7 @@ import textwrap
 import numpy as np
 import pytest
 import tensorflow as tf
-from keras1_models import DIR, NAMES, predict, recorded, weight_groups
+from keras1_models import NAMES, path, predict, recorded, weight_groups
 
 from keras_embedding._compat import keras
 from keras_embedding.legacy.layers import keras1_weights
@@ -31,7 +32,7 @@ TOLERANCE = 1e-5
 
 
 def _json(name):
-    return (DIR / f"{name}.json").read_text()
+    return path(name, ".json").read_text()
 
 
 def set_keras1_weights(model, name):
@@ -360,7 +361,7 @@ def test_ported_models_reload_with_only_import_keras_embedding(saved_ports):
         import keras_embedding  # noqa: F401  (registers what the files need)
         from keras_embedding._compat import keras
         assert "keras_embedding.legacy" not in sys.modules
-        sys.path.insert(0, {str(DIR.parents[1] / "legacy")!r})
+        sys.path.insert(0, {str(pathlib.Path(__file__).parent)!r})
         from keras1_models import NAMES, predict, recorded
         folder = pathlib.Path({str(folder)!r})
         diffs = {{}}

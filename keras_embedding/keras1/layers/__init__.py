@@ -48,9 +48,11 @@ from keras_embedding.keras1.layers.pooling import (
     ChannelsFirstMaxPooling2D,
 )
 from keras_embedding.keras1.layers.recurrent import GateInitializer
+from keras_embedding.keras1.layers.wrappers import Bidirectional
 
 __all__ = [
     "EMBEDDING",
+    "Bidirectional",
     "SPECS",
     "ChannelsFirstAveragePooling2D",
     "ChannelsFirstConv2D",

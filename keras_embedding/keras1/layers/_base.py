@@ -11,6 +11,7 @@ they build, so that a plain modern layer's spec can be inferred too.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -144,6 +145,7 @@ def make(
     input_dtype = spec.input_dtype or rest.pop("input_dtype", None)
     rest.pop("input_dtype", None)
     rest.pop("create_input_layer", None)  # a Keras 1 internal; no effect here
+    base.update({key: rest.pop(key) for key in spec.passthrough if key in rest})
     if rest:
         received = ", ".join(f"{key}={value!r}" for key, value in rest.items())
         raise TypeError(
@@ -184,6 +186,9 @@ def _set_when_built(layer: Any, arrays: Any) -> None:
         )
     build = layer.build
 
+    # `wraps` keeps the signature, from which Keras 3 learns how to pass the
+    # input shapes.
+    @functools.wraps(build)
     def build_then_set(*args: Any, **kwargs: Any) -> None:
         build(*args, **kwargs)
         layer.set_weights(convert_weights(layer, list(arrays)))

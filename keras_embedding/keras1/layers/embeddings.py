@@ -98,6 +98,11 @@ EMBEDDING = LayerSpec(
     # dtype with int32; only `batch_input_shape` could override the shape.
     input_shape=lambda values: (values["input_length"],),
     input_dtype="int32",
+    passthrough=(
+        "seed",
+        "validate_indices",
+        *(_compat.KERAS3_ONLY_EMBEDDING_ARGS if _compat.IS_KERAS3 else ()),
+    ),
     becomes="keras_embedding.Embedding",
 )
 """Keras 1's `Embedding(input_dim, output_dim, init='uniform', ...)`."""

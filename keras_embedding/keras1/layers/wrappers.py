@@ -1,10 +1,13 @@
 """Keras 1 `keras.layers.wrappers`: TimeDistributed and Bidirectional.
 
-Both become the modern wrapper of the same name around the ported inner
-layer. Keras 1 saved a Bidirectional layer's weights as the forward layer's
-arrays then the backward layer's, each in the inner layer's Keras 1 layout;
-the backward layer runs with `go_backwards` flipped and, with
-`return_sequences`, its output is reversed back in time, as today.
+`TimeDistributed` becomes the modern wrapper around the ported inner layer.
+`Bidirectional` becomes this module's `Bidirectional`, a modern one except at
+masked steps: Keras 1's layers repeated their previous output there, in both
+directions, while modern Keras forces the two layers of a sequence-returning
+Bidirectional to write zeros. Keras 1 saved a Bidirectional layer's weights
+as the forward layer's arrays then the backward layer's, each in the inner
+layer's Keras 1 layout; the backward layer runs with `go_backwards` flipped
+and, with `return_sequences`, its output is reversed back in time, as today.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from keras_embedding._compat import keras
+from keras_embedding._compat import keras, register_serializable
 from keras_embedding.keras1.layers._args import keras_builder
 from keras_embedding.keras1.layers._base import (
     SPECS,
@@ -47,6 +50,23 @@ def _read(spec_name: str) -> Any:
         return SPECS[spec_name].from_config(config)
 
     return read
+
+
+@register_serializable
+class Bidirectional(keras.layers.Bidirectional):
+    """A `Bidirectional` whose layers repeat their output at masked steps.
+
+    Takes the arguments of `keras.layers.Bidirectional`. Both Keras flavours
+    make the two layers of a sequence-returning Bidirectional output zeros
+    at masked steps; Keras 1 output the previous step's value there, as a
+    lone recurrent layer still does.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for layer in (self.forward_layer, self.backward_layer):
+            if getattr(layer, "zero_output_for_mask", None) is not None:
+                layer.zero_output_for_mask = False
 
 
 def _time_distributed_weights(layer: Any, arrays: list[Any], backend: str) -> list[Any]:
@@ -100,9 +120,9 @@ BIDIRECTIONAL = register(
             Arg("weights", default=None),
         ),
         weights=_bidirectional_weights,
-        build=keras_builder(keras.layers.Bidirectional),
+        build=keras_builder(Bidirectional),
         read_config=_read("Bidirectional"),
-        becomes="Bidirectional",
+        becomes="keras_embedding Bidirectional (masked steps as in Keras 1)",
     ),
     keras.layers.Bidirectional,
 )
