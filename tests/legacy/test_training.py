@@ -245,3 +245,18 @@ def test_one_recurrent_layer_loads_converted():
     other = _model("p02_gru_mask_softmax").get_layer("dense_1")
     with pytest.raises(ValueError, match=r"dense_1.*\(10, 5\).*\(5, 3\)"):
         load_weights(other, DIR / "p08_fasttext_global_average_weights.h5")
+
+
+def test_the_state_reaches_the_optimizer_inside_a_loss_scaler():
+    saved = read(DIR / "p08_fasttext_global_average.h5")
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = load_model(DIR / "p08_fasttext_global_average.h5")
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    inner = model.optimizer.inner_optimizer
+    assert type(inner) is optimizers.Adagrad
+    # Sorted: dense_1_W, dense_1_b, embedding_1_W.
+    table = model.get_layer("embedding_1").embeddings
+    (accumulator,) = inner.keras1_slot_variables(table)
+    np.testing.assert_array_equal(accumulator.numpy(), saved.optimizer_weights[2])
