@@ -30,10 +30,11 @@ from typing import Any
 
 import tensorflow as tf
 
-from keras_embedding._compat import PACKAGE, keras
+from keras_embedding._compat import PACKAGE, keras, register_serializable
 
 __all__ = [
     "KLD",
+    "Keras1Loss",
     "MAE",
     "MAPE",
     "MSE",
@@ -263,6 +264,62 @@ def get(identifier: Any) -> LossFunction:
         f"Unknown Keras 1 loss. Keras 1 had: {', '.join(sorted(_LOSSES))}. "
         f"Received: loss={identifier!r}"
     )
+
+
+def _function_name(fn: LossFunction) -> str:
+    if _LOSSES.get(getattr(fn, "__name__", "")) is fn:
+        return fn.__name__
+    registered = keras.saving.get_registered_name(fn)
+    if keras.saving.get_registered_object(registered) is not fn:
+        raise ValueError(
+            "Keras1Loss can only save a Keras 1 loss or a function registered "
+            "with keras.saving.register_keras_serializable. "
+            f"Received: fn={fn!r}"
+        )
+    return registered
+
+
+@register_serializable
+class Keras1Loss(keras.losses.Loss):
+    """A Keras 1 objective, applied to the targets as Keras 1 applied it.
+
+    Modern Keras wraps a loss function so that the targets are reshaped to
+    the predictions' rank first; Keras 1 passed both as they were. The two
+    differ where the shapes do not match, as for a Keras 1 `Merge` in `cos`
+    mode, whose `(batch, 1, 1)` output against `(batch, 1)` targets makes
+    Keras 1's mse a mean over all pairs of samples. Masks reduce the loss as
+    in Keras 1, `sum(loss * mask) / sum(mask)`.
+
+    Args:
+        fn: A Keras 1 objective (a name, or a function of `y_true, y_pred`
+            returning per-sample losses).
+        name: The loss name; defaults to the function's.
+    """
+
+    def __init__(self, fn: Any, name: str | None = None) -> None:
+        self.fn = get(fn)
+        super().__init__(name=name or getattr(self.fn, "__name__", "loss"))
+
+    def call(self, y_true: Any, y_pred: Any) -> tf.Tensor:
+        """The per-sample losses of `fn`, as Keras 1 computed them."""
+        return self.fn(y_true, y_pred)
+
+    def get_config(self) -> dict[str, Any]:
+        """`{'fn': <Keras 1 or registered name>, 'name': ...}`."""
+        return {"fn": _function_name(self.fn), "name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Keras1Loss:
+        """Builds the loss from `get_config()`."""
+        config = dict(config)
+        fn = config.pop("fn")
+        found = _LOSSES.get(fn) or keras.saving.get_registered_object(fn)
+        if found is None:
+            raise ValueError(
+                f"Keras1Loss: unknown function {fn!r}; register it with "
+                f"keras.saving.register_keras_serializable. Received: fn={fn!r}"
+            )
+        return cls(found, name=config.get("name"))
 
 
 @_register

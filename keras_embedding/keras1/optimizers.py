@@ -222,12 +222,16 @@ class Optimizer(_compat.OptimizerBase):
     def _clip_gradients(self, grads: list[Any]) -> list[Any]:
         """Keras 1's clipping: by the norm of all gradients, then by value.
 
-        A sparse gradient's duplicate rows are summed first, as Keras 1's
-        densification did, so the norm and the clipped values are those of
-        the dense gradient.
+        For the norm, a sparse gradient's duplicate rows are summed first, so
+        it is the norm of the dense gradient (Keras 1 itself failed on sparse
+        gradients there). Clipping by value clips each slice of a sparse
+        gradient before duplicates are summed, as TensorFlow's
+        `clip_by_value` did for Keras 1.
         """
-        grads = [_summed(g) if isinstance(g, tf.IndexedSlices) else g for g in grads]
         if self.keras1_clipnorm:
+            grads = [
+                _summed(g) if isinstance(g, tf.IndexedSlices) else g for g in grads
+            ]
             norm = tf.sqrt(
                 tf.add_n(
                     [

@@ -96,6 +96,11 @@ def compile_from_training_config(
         _from(custom_objects, loss) or objectives.get(loss)
         for loss in _per_output(training_config.get("loss"), names, "loss", None)
     ]
+    # Keras 1 applied each loss to the targets and predictions as they were.
+    compiled_losses = [
+        loss if isinstance(loss, keras.losses.Loss) else objectives.Keras1Loss(loss)
+        for loss in losses
+    ]
     metrics_config = training_config.get("metrics") or []
     if isinstance(metrics_config, Mapping):
         per_output = _per_output(metrics_config, names, "metrics", [])
@@ -122,13 +127,16 @@ def compile_from_training_config(
     if len(names) == 1:
         model.compile(
             optimizer=optimizer,
-            loss=losses[0],
+            loss=compiled_losses[0],
             metrics=metrics[0],
             loss_weights=loss_weights,
         )
     else:
         model.compile(
-            optimizer=optimizer, loss=losses, metrics=metrics, loss_weights=loss_weights
+            optimizer=optimizer,
+            loss=compiled_losses,
+            metrics=metrics,
+            loss_weights=loss_weights,
         )
 
 

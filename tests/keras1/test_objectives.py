@@ -5,7 +5,7 @@ import pathlib
 import numpy as np
 import pytest
 
-from keras_embedding._compat import keras
+from keras_embedding._compat import IS_KERAS3, keras
 from keras_embedding.keras1 import objectives
 
 FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures"
@@ -110,3 +110,43 @@ def test_a_model_compiled_with_keras1_losses_saves_and_loads(tmp_path):
     model.save(path)
     loaded = keras.models.load_model(path)
     np.testing.assert_allclose(loaded.evaluate(x, y, verbose=0), before, rtol=1e-6)
+
+
+def test_keras1_loss_takes_the_targets_as_they_are():
+    # A Keras 1 `cos` merge outputs (batch, 1, 1) against (batch, 1) targets:
+    # Keras 1's mse broadcast to all pairs of samples; the modern wrapper
+    # would reshape the targets first.
+    rng = np.random.default_rng(0)
+    y_pred = rng.normal(size=(5, 1, 1)).astype(np.float32)
+    y_true = rng.normal(size=(5, 1)).astype(np.float32)
+    pairs = np.mean((y_pred[:, :, 0] - y_true[:, 0][None, :]) ** 2)
+    loss = objectives.Keras1Loss("mse")
+    assert float(loss(y_true, y_pred)) == pytest.approx(pairs, rel=1e-6)
+    if IS_KERAS3:  # tf_keras's own wrapper happens to broadcast here too
+        modern = keras.losses.MeanSquaredError()(y_true, y_pred)
+        assert abs(float(modern) - pairs) > 1e-3
+
+
+def test_keras1_loss_masks_as_keras1():
+    # sum(loss * mask) / sum(mask) over the timesteps.
+    y_true = np.zeros((2, 3, 1), np.float32)
+    y_pred = np.arange(6, dtype=np.float32).reshape(2, 3, 1)
+    mask = np.array([[True, True, False], [True, False, False]])
+    model_input = keras.Input((3, 1))
+    masked = keras.layers.Masking(mask_value=-1.0)(model_input)
+    model = keras.Model(model_input, masked)
+    model.compile(loss=objectives.Keras1Loss("mae"))
+    x = np.where(mask[..., None], y_pred, -1.0).astype(np.float32)
+    expected = (0 + 1 + 3) / 3
+    assert model.evaluate(x, y_true, verbose=0) == pytest.approx(expected, rel=1e-6)
+
+
+def test_keras1_loss_config_round_trip():
+    loss = objectives.Keras1Loss("categorical_crossentropy", name="topic_loss")
+    again = objectives.Keras1Loss.from_config(loss.get_config())
+    assert again.fn is objectives.categorical_crossentropy
+    assert again.name == "topic_loss"
+    restored = keras.losses.deserialize(keras.losses.serialize(loss))
+    assert type(restored) is objectives.Keras1Loss
+    with pytest.raises(ValueError, match="Received: fn="):
+        objectives.Keras1Loss(lambda y_true, y_pred: y_pred).get_config()

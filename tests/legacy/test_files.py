@@ -292,3 +292,12 @@ def test_the_command_in_a_fresh_process(tmp_path):
     )
     assert failed.returncode == 1
     assert failed.stderr.startswith("error: ")
+
+
+def test_convert_without_the_training_configuration(tmp_path, capsys):
+    source = DIR / "p11_batchnorm_dense.h5"
+    target = tmp_path / "plain.keras"
+    assert main(["convert", str(source), str(target), "--no-compile"]) == 0
+    assert "optimizer" not in capsys.readouterr().out
+    model = keras.models.load_model(str(target))
+    assert getattr(model, "optimizer", None) is None
