@@ -133,7 +133,7 @@ def _invalid(identifier: Any) -> ValueError:
     return ValueError(
         f"Invalid activation function: {identifier!r}. Expected None, a Keras 1 "
         f"name ({', '.join(_KERAS1_NAMES)}), another name the running Keras "
-        "knows, or a callable. Received: activation={identifier!r}"
+        f"knows, or a callable. Received: activation={identifier!r}"
     )
 
 

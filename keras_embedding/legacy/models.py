@@ -188,6 +188,12 @@ class _Keras1API:
         kwargs.setdefault("verbose", 0)
         return super().predict(x, **kwargs)
 
+    def reset_states(self) -> None:
+        """Resets the states of the model's stateful layers, as in Keras 1."""
+        for layer in self.layers:
+            if getattr(layer, "stateful", False):
+                layer.reset_states()
+
 
 @register_serializable
 class Sequential(_Keras1API, keras.Sequential):

@@ -10,7 +10,9 @@ a function NAME in one of the generator scripts (`make_*.py`) beside it.
 from __future__ import annotations
 
 import ast
+import inspect
 import pathlib
+import zlib
 from typing import Any
 
 import h5py
@@ -36,8 +38,31 @@ def inputs(name: str) -> Any:
     return [data[f"x{index}"] for index in range(len([k for k in data if k[0] == "x"]))]
 
 
-def recorded(name: str, key: str = "y_pred") -> np.ndarray:
-    return np.load(path(name, ".npz"))[key]
+def recorded(name: str, key: str = "y_pred") -> Any:
+    """A recorded array; for several outputs (`y_pred0`, ...), the list."""
+    data = np.load(path(name, ".npz"))
+    if key in data:
+        return data[key]
+    return [
+        data[f"{key}{index}"]
+        for index in range(
+            len([k for k in data if k.startswith(key) and k[len(key) :].isdigit()])
+        )
+    ]
+
+
+def max_difference(predicted: Any, expected: Any) -> float:
+    """The largest absolute difference, over every output."""
+    if isinstance(expected, list):
+        return max(
+            max_difference(p, e) for p, e in zip(predicted, expected, strict=True)
+        )
+    return float(np.abs(np.asarray(predicted) - expected).max())
+
+
+def backend_of(weight_names: list[str]) -> str:
+    """Keras 1's TensorFlow backend named weights `..:0`; Theano did not."""
+    return "tensorflow" if weight_names[0].endswith(":0") else "theano"
 
 
 def _text(value: Any) -> str:
@@ -60,18 +85,31 @@ def weight_groups(name: str) -> list[tuple[str, list[np.ndarray], list[str]]]:
     return groups
 
 
-def predict(model: Any, name: str) -> np.ndarray:
+def predict(model: Any, name: str) -> Any:
+    """The model's predictions for the recorded inputs (states reset first)."""
     x = inputs(name)
     batch = len(x[0]) if isinstance(x, list) else len(x)
-    return np.asarray(model.predict(x, batch_size=batch, verbose=0))
+    for layer in model.layers:
+        if getattr(layer, "stateful", False):  # Keras 3: reset_state
+            (getattr(layer, "reset_states", None) or layer.reset_state)()
+    y = model.predict(x, batch_size=batch, verbose=0)
+    return (
+        [np.asarray(item) for item in y]
+        if isinstance(y, (list, tuple))
+        else np.asarray(y)
+    )
 
 
-def _rewrite(node: ast.ImportFrom) -> ast.ImportFrom | None:
+def base_name(name: str) -> str:
+    """The fixture whose Keras 1 code built `name` (`*_theano` files are
+    Theano-style copies of TensorFlow-backend ones)."""
+    return name[: -len("_theano")] if name.endswith("_theano") else name
+
+
+def _rewrite(node: ast.ImportFrom) -> ast.ImportFrom:
     module = node.module or ""
-    if module == "keras":
-        return None
-    if module.startswith("keras."):
-        node.module = "keras_embedding.legacy." + module[len("keras.") :]
+    if module == "keras" or module.startswith("keras."):
+        node.module = "keras_embedding.legacy" + module[len("keras") :]
     return node
 
 
@@ -113,10 +151,28 @@ def keras1_code(name: str) -> dict[str, Any]:
                 ]
                 if isinstance(node, ast.ImportFrom):
                     node = _rewrite(node)
-                if node is not None and node.names:
+                if node.names:
                     body.append(node)
         body += code
         namespace: dict[str, Any] = {"__name__": "keras1_code"}
         exec(compile(ast.Module(body, []), str(script), "exec"), namespace)  # noqa: S102
         return namespace
     raise LookupError(f"no generator defines {name}")
+
+
+def build_from_code(name: str) -> Any:
+    """The model that the Keras 1 function `name` builds (and trains).
+
+    `make_port_models.py` functions take nothing and return `(model, x, y)`;
+    `make_more_models.py` ones take a numpy RandomState seeded from the name
+    (numpy's global seed too, as its runner does) and return a dict.
+    """
+    name = base_name(name)
+    function = keras1_code(name)[name]
+    if inspect.signature(function).parameters:
+        seed = zlib.crc32(name.encode()) % 2**31
+        np.random.seed(seed)
+        built = function(np.random.RandomState(seed))
+    else:
+        built = function()
+    return built["model"] if isinstance(built, dict) else built[0]

@@ -22,10 +22,6 @@ from keras_embedding.keras1.layers import (
     recurrent,
     wrappers,
 )
-from keras_embedding.keras1.layers._args import (
-    image_dim_ordering,
-    set_image_dim_ordering,
-)
 from keras_embedding.keras1.layers._base import (
     SPECS,
     Keras1Origin,
@@ -66,7 +62,6 @@ __all__ = [
     "convert_weights",
     "convolutional",
     "core",
-    "image_dim_ordering",
     "keras1_name",
     "layer_from_config",
     "make",
@@ -77,7 +72,6 @@ __all__ = [
     "origin",
     "pooling",
     "recurrent",
-    "set_image_dim_ordering",
     "spec_of",
     "wrappers",
 ]

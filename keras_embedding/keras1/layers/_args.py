@@ -1,14 +1,12 @@
 """Converters and builders shared by the Keras 1 layer specs.
 
-Also Keras 1's image dimension ordering: `dim_ordering='default'` means
-`image_dim_ordering()`, which reads `~/.keras/keras.json` as Keras 1 did.
+A layer's `dim_ordering='default'` means Keras 1's `image_dim_ordering()`
+(see `keras_embedding.keras1.backend`).
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -17,6 +15,7 @@ import numpy as np
 
 from keras_embedding.keras1 import activations, constraints, initializations
 from keras_embedding.keras1 import regularizers as _regularizers
+from keras_embedding.keras1.backend import image_dim_ordering
 from keras_embedding.keras1.specs import Arg, Builder, choice, integer, optional
 
 
@@ -143,49 +142,6 @@ def keras_builder(
 
 # ----------------------------------------------------------------------
 # Image dimension ordering and border modes
-
-_DIM_ORDERINGS = ("tf", "th")
-_image_dim_ordering: str | None = None
-
-
-def image_dim_ordering() -> str:
-    """Keras 1's default `dim_ordering`: 'tf' (channels last) or 'th'.
-
-    Returns:
-        The value set by `set_image_dim_ordering`, else the
-        `image_dim_ordering` of `$KERAS_HOME/keras.json` (default
-        `~/.keras/keras.json`) if it holds one, else 'tf' (Keras 1.2.2's
-        default).
-    """
-    if _image_dim_ordering is not None:
-        return _image_dim_ordering
-    home = os.environ.get("KERAS_HOME") or os.path.join(
-        os.path.expanduser("~"), ".keras"
-    )
-    try:
-        with open(os.path.join(home, "keras.json")) as file:
-            saved = json.load(file).get("image_dim_ordering")
-    except (OSError, ValueError, AttributeError):
-        saved = None
-    return saved if saved in _DIM_ORDERINGS else "tf"
-
-
-def set_image_dim_ordering(dim_ordering: str) -> None:
-    """Sets Keras 1's default `dim_ordering` for layers built from now on.
-
-    Args:
-        dim_ordering: 'tf' (channels last) or 'th' (channels first).
-
-    Raises:
-        ValueError: for any other value.
-    """
-    global _image_dim_ordering
-    if dim_ordering not in _DIM_ORDERINGS:
-        raise ValueError(
-            "dim_ordering must be 'tf' or 'th'. "
-            f"Received: dim_ordering={dim_ordering!r}"
-        )
-    _image_dim_ordering = dim_ordering
 
 
 def _data_format(name: str, value: Any) -> str:

@@ -158,7 +158,11 @@ def make(
     initial = modern.pop("weights", None)
     own_shape = spec.input_shape(full) if spec.input_shape is not None else None
     batch_shape = _input_batch_shape(own_shape, input_shape, batch_input_shape)
+    # Some modern layers (Keras 3's SpatialDropout1D, ...) take no `trainable`.
+    trainable = base.pop("trainable")
     layer = spec.build(dict(modern), dict(base))
+    if not trainable:
+        layer.trainable = False
     remember(
         layer,
         Keras1Origin(

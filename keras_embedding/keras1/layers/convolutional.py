@@ -10,8 +10,9 @@
   since TensorFlow has no channels-first convolution on many CPUs.
 - A file written by the Theano backend holds true-convolution kernels:
   `convert_weights(..., backend="theano")` flips them along their spatial
-  axes. Theano's 'same' padding of an even kernel is shifted by one, which
-  no modern layer reproduces: such a layer is refused.
+  axes. Theano's 'same' padding differs from TensorFlow's for even kernels,
+  and at strides above 1 for some input lengths; no modern layer reproduces
+  it, so such a layer is refused.
 - `dim_ordering='default'` means `image_dim_ordering()` (see `_args`).
 """
 
@@ -152,15 +153,49 @@ def _build_conv2d(modern: dict[str, Any], base: dict[str, Any]) -> Any:
     )
 
 
-def _theano_check(layer: Any, kernel_size: Sequence[int], backend: str) -> None:
-    even = any(size % 2 == 0 for size in kernel_size)
-    if backend == "theano" and layer.padding == "same" and even:
+def _spatial_sizes(layer: Any, rank: int) -> list[int | None]:
+    """The input's spatial sizes the layer was built for (None if unknown)."""
+    shape = (layer.get_build_config() or {}).get("input_shape")
+    if shape is None:
+        return [None] * rank
+    shape = list(shape)
+    first = getattr(layer, "data_format", "channels_last") == "channels_first"
+    return shape[2:] if first else shape[1 : 1 + rank]
+
+
+def _theano_check(layer: Any, kernel_size: Sequence[int]) -> None:
+    """Refuses a Theano 'same' convolution whose padding TensorFlow's differs from.
+
+    Keras 1's Theano backend padded `k // 2` zeros on each side and kept the
+    first `ceil(n / stride)` outputs; TensorFlow pads
+    `(ceil(n / s) - 1) * s + k - n` zeros with the odd one on the right. They
+    agree for odd kernels at stride 1, and at a larger stride only where
+    TensorFlow's left padding happens to be `k // 2`.
+    """
+    if layer.padding != "same":
+        return
+    sizes = _spatial_sizes(layer, len(kernel_size))
+    dilation = getattr(layer, "dilation_rate", (1,) * len(kernel_size))
+    for size, kernel, stride, rate in zip(
+        sizes, kernel_size, layer.strides, dilation, strict=True
+    ):
+        span = (kernel - 1) * rate + 1
+        if span % 2 == 0:
+            why = f"with an even kernel size ({kernel})"
+        elif stride == 1:
+            continue
+        elif size is None:
+            why = f"at stride {stride} on an input of unknown length"
+        elif max((-(-size // stride) - 1) * stride + span - size, 0) // 2 == span // 2:
+            continue
+        else:
+            why = f"at stride {stride} on an input of length {size}"
         raise ValueError(
-            "Theano's 'same' convolution with an even kernel size is shifted "
-            "by one position relative to TensorFlow's; no modern layer "
-            "computes it, so this layer cannot be ported. Received: "
-            f"kernel_size={tuple(kernel_size)}, border_mode='same', "
-            "backend='theano'"
+            f"Theano's 'same' padding {why} puts its zeros differently from "
+            "TensorFlow's, so the outputs would be shifted; no modern layer "
+            "computes it and the layer cannot be ported. Received: "
+            f"kernel_size={tuple(kernel_size)}, strides={tuple(layer.strides)}, "
+            "border_mode='same', backend='theano'"
         )
 
 
@@ -177,7 +212,7 @@ def _conv1d_weights(
             )
         kernel = kernel[:, 0]
     if backend == "theano":
-        _theano_check(layer, kernel.shape[:1], backend)
+        _theano_check(layer, kernel.shape[:1])
         kernel = kernel[::-1]
     return [np.ascontiguousarray(kernel), *arrays[1:]]
 
@@ -195,7 +230,7 @@ def _conv2d_weights(
     if layer.data_format == "channels_first":  # 'th': (out, in, rows, cols)
         kernel = kernel.transpose(2, 3, 1, 0)
     if backend == "theano":
-        _theano_check(layer, kernel.shape[:2], backend)
+        _theano_check(layer, kernel.shape[:2])
         kernel = kernel[::-1, ::-1]
     return [np.ascontiguousarray(kernel), *arrays[1:]]
 

@@ -31,6 +31,7 @@ from typing import Any
 import tensorflow as tf
 
 from keras_embedding._compat import keras, register_serializable
+from keras_embedding.keras1.backend import batch_dot
 from keras_embedding.keras1.layers._base import expect_count, register
 from keras_embedding.keras1.specs import Arg, LayerSpec, integer
 
@@ -39,33 +40,6 @@ MODES = ("sum", "mul", "concat", "ave", "cos", "dot", "max")
 
 # Keras 1's `K.epsilon()`.
 _EPSILON = 1e-7
-
-
-def _batch_dot(x: tf.Tensor, y: tf.Tensor, axes: Sequence[int]) -> tf.Tensor:
-    """Keras 1.2.2's TensorFlow `batch_dot`, for the ranks it handled."""
-    rank_x, rank_y = x.shape.rank, y.shape.rank
-    if rank_x == 2 and rank_y == 2:
-        if axes[0] != axes[1]:
-            raise ValueError(
-                "a dot of two 2D inputs needs the same axis on both. "
-                f"Received: dot_axes={list(axes)}"
-            )
-        out = tf.reduce_sum(x * y, axis=axes[0])
-    elif rank_x == rank_y:
-        out = tf.matmul(
-            x,
-            y,
-            adjoint_a=axes[0] != rank_x - 1,
-            adjoint_b=axes[1] == rank_y - 1,
-        )
-    else:
-        raise ValueError(
-            "a dot needs two inputs of the same rank. Received: inputs of "
-            f"ranks {rank_x} and {rank_y}"
-        )
-    if out.shape.rank == 1:
-        out = out[:, tf.newaxis]
-    return out
 
 
 def _dot_axes(dot_axes: Any, rank_x: int, rank_y: int) -> list[int]:
@@ -211,10 +185,10 @@ class Merge(keras.layers.Layer):
         x, y = xs
         axes = _dot_axes(self.dot_axes, x.shape.rank, y.shape.rank)
         try:
-            dot = _batch_dot(x, y, axes)
+            dot = batch_dot(x, y, axes)
             if self.mode == "dot":
                 return dot
-            norm = tf.sqrt(_batch_dot(x, x, axes) * _batch_dot(y, y, axes))
+            norm = tf.sqrt(batch_dot(x, x, axes) * batch_dot(y, y, axes))
         except ValueError as error:
             raise ValueError(f"Merge layer {self.name!r}: {error}") from error
         cos = dot / tf.maximum(norm, tf.cast(_EPSILON, norm.dtype))
