@@ -121,14 +121,17 @@ def _load_embedding_table(layer: Any, path: PathLike, name: str) -> None:
 
 def _load_layer(layer: Any, path: PathLike, name: str) -> None:
     saved = hdf5.read(path)
-    group = saved.layer(name) if not saved.modern else None
-    if saved.modern:
-        group = hdf5.read_layer_groups(path).get(name)
+    # `read` parses only Keras 1 files; any other `.h5` is read group by group.
+    groups = (
+        hdf5.read_layer_groups(path)
+        if saved.modern
+        else {group.name: group for group in saved.layers}
+    )
+    group = groups.get(name)
     if group is None:
-        layers = saved.layers if not saved.modern else []
         raise ValueError(
             f"No layer {name!r} in {saved.path!r}. Its layers: "
-            f"{_names(layers)}. Received: name={name!r}"
+            f"{', '.join(groups) or 'none'}. Received: name={name!r}"
         )
     if not layer.built:
         raise ValueError(

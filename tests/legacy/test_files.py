@@ -252,6 +252,7 @@ def test_convert_wants_a_keras_target(tmp_path, capsys):
     assert "must end in `.keras`" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # three Python processes
 def test_the_command_in_a_fresh_process(tmp_path):
     # The real command line: people read its output, so no TensorFlow log
     # lines; the .keras file loads after `import keras_embedding` alone.

@@ -50,6 +50,25 @@ def scaled_sum(x, scale):
 CUSTOM = {"l09_lambda": {"lambda_1": max_over_time, "lambda_2": scaled_sum}}
 
 
+# The fast tier (`-m "not slow"`) runs the twelve shared fixtures, a Theano
+# file and the optimizers no shared fixture uses; CI runs them all.
+FAST = {
+    *(name for name in NAMES if name.startswith("p")),
+    "c01_conv1d_same_stride2_globalmax_theano",
+    "o01_adadelta",
+    "o02_adamax",
+    "o03_nadam",
+    "o05_rmsprop_decay",
+}
+
+
+def _params(names: list[str]) -> list[Any]:
+    return [
+        pytest.param(name, marks=() if name in FAST else pytest.mark.slow)
+        for name in names
+    ]
+
+
 def _data(name: str) -> Any:
     return np.load(DIR / f"{name}.npz")
 
@@ -140,7 +159,7 @@ def _predict(model: Any, data: Any) -> Any:
     return model.predict(x, batch_size=batch, verbose=0)
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", _params(NAMES))
 def test_predictions_match_keras1(name, loaded):
     data = _data(name)
     _close(
@@ -151,7 +170,7 @@ def test_predictions_match_keras1(name, loaded):
     )
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if _compiled(n)])
+@pytest.mark.parametrize("name", _params([n for n in NAMES if _compiled(n)]))
 def test_evaluate_gives_keras1_loss(name, loaded):
     data = _data(name)
     model = loaded(name)
@@ -171,7 +190,7 @@ def test_evaluate_gives_keras1_loss(name, loaded):
 RESUMABLE = [n for n in NAMES if _compiled(n) and not _random_at_training(_config(n))]
 
 
-@pytest.mark.parametrize("name", RESUMABLE)
+@pytest.mark.parametrize("name", _params(RESUMABLE))
 def test_training_resumes_where_keras1_stopped(name):
     data = _data(name)
     model = _load(name)
@@ -202,7 +221,7 @@ def test_every_refused_file_is_a_fixture():
     assert set(REFUSED) <= set(ALL)
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", _params(NAMES))
 def test_convert_command_and_keras_round_trip(name, tmp_path, capsys):
     # The command loads the file as load_model does and saves a .keras file,
     # which keras.models.load_model reads back: the .keras round trip.
@@ -267,7 +286,7 @@ def _keras1_layer_names(node: Any) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", _params(NAMES))
 def test_model_from_json_then_load_weights(name):
     data = _data(name)
     text = (DIR / f"{name}.json").read_text()
