@@ -166,6 +166,70 @@ def _sync_on_read_variable(value: int, name: str) -> tf.Variable:
     )
 
 
+class OptimizerBase(keras.optimizers.Optimizer):
+    """An optimizer written once for Keras 3 and tf_keras.
+
+    The two base classes differ in their constructors (Keras 3 takes
+    `learning_rate`; tf_keras builds it in the subclass), in `update_step`
+    (Keras 3 passes the learning rate), in how a slot is found for a variable
+    and in where a once-per-step hook fits. Subclasses implement
+    `_create_slots(variables)` and `_update(gradient, variable,
+    learning_rate)`, and may implement `_start_step()`, which runs once per
+    step before any variable is updated.
+    """
+
+    def __init__(self, learning_rate: Any, name: str, **kwargs: Any) -> None:
+        if IS_KERAS3:
+            super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        else:
+            super().__init__(name=name, **kwargs)
+            self._learning_rate = self._build_learning_rate(learning_rate)
+
+    def build(self, var_list: Any) -> None:
+        if getattr(self, "_slots_built", False):
+            return
+        super().build(var_list)
+        self._create_slots(list(var_list))
+        self._slots_built = True
+        self._built = True  # tf_keras's own flag (set_weights checks it)
+
+    def _create_slots(self, variables: list[Any]) -> None:
+        raise NotImplementedError
+
+    def update_step(
+        self, gradient: Any, variable: Any, learning_rate: Any = None
+    ) -> Any:
+        if learning_rate is None:  # tf_keras does not pass it
+            learning_rate = self.learning_rate
+        if IS_KERAS3 and isinstance(variable, keras.Variable):  # either kind
+            variable = variable_tensor(variable)
+        return self._update(gradient, variable, learning_rate)
+
+    def _update(self, gradient: Any, variable: Any, learning_rate: Any) -> Any:
+        raise NotImplementedError
+
+    def _start_step(self) -> None:
+        """Runs once per step, before the variables are updated."""
+
+    def _slot(self, slots: list[Any], variable: Any) -> Any:
+        """The `tf.Variable` among `slots` (one per model variable) of `variable`."""
+        return optimizer_slot(self, slots, variable)
+
+    if IS_KERAS3:
+
+        def _backend_update_step(
+            self, grads: Any, variables: Any, learning_rate: Any
+        ) -> None:
+            self._start_step()
+            super()._backend_update_step(grads, variables, learning_rate)
+
+    else:
+
+        def _internal_apply_gradients(self, grads_and_vars: Any) -> Any:
+            self._start_step()
+            return super()._internal_apply_gradients(grads_and_vars)
+
+
 class StepCounter(tf.__internal__.tracking.AutoTrackable):
     """A layer's row-dropout state: its seed and its count of training calls.
 
@@ -201,3 +265,21 @@ class StepCounter(tf.__internal__.tracking.AutoTrackable):
                 it is, as for a call with a false `training` tensor).
         """
         return self.step.assign_add(advance) - advance
+
+
+def get_uid(prefix: str) -> int:
+    """The next number for `prefix` (1, 2, ...); `clear_session()` restarts it."""
+    if IS_KERAS3:
+        from keras.src.utils import naming
+
+        return naming.get_uid(prefix)
+    return keras.backend.get_uid(prefix)
+
+
+# Keras 3's LSTM and GRU pick cuDNN by themselves on a GPU unless told not to;
+# tf_keras decides from the activations' identity (see keras1.activations).
+NO_CUDNN: dict[str, Any] = {"use_cudnn": False} if IS_KERAS3 else {}
+
+# tf_keras may run BatchNormalization through TensorFlow's fused kernel, which
+# raises an epsilon below 1.001e-5 to that value; Keras 3 never fuses.
+UNFUSED_BATCH_NORM: dict[str, Any] = {} if IS_KERAS3 else {"fused": False}

@@ -19,6 +19,7 @@ from keras_embedding.keras1 import _serialized
 
 __all__ = [
     "ActivityRegularizer",
+    "BatchSummedActivity",
     "L1L2Regularizer",
     "WeightRegularizer",
     "activity_l1",
@@ -90,6 +91,46 @@ class L1L2Regularizer(keras.regularizers.Regularizer):
             `{'name': 'L1L2Regularizer', 'l1': float, 'l2': float}`.
         """
         return {"name": "L1L2Regularizer", **self.get_config()}
+
+
+@register_serializable
+class BatchSummedActivity(keras.regularizers.Regularizer):
+    """A layer's activity penalty as Keras 1 added it: summed over the batch.
+
+    Both Keras flavours divide a layer's activity penalty by the batch size
+    (the first dimension of the output); Keras 1 did not. As a layer's
+    `activity_regularizer`, this wrapper multiplies the penalty by that same
+    size, so the loss gets Keras 1's sum.
+
+    Args:
+        regularizer: The penalty, anything `get()` accepts.
+    """
+
+    def __init__(self, regularizer: Any) -> None:
+        self.regularizer = get(regularizer)
+        if self.regularizer is None:
+            raise ValueError(
+                "BatchSummedActivity needs a regularizer. "
+                f"Received: regularizer={regularizer!r}"
+            )
+
+    def __call__(self, x: Any) -> tf.Tensor:
+        """Returns the penalty of `x` times its batch size.
+
+        Args:
+            x: A layer output, batch first.
+
+        Returns:
+            A scalar float tensor.
+        """
+        x = tf.convert_to_tensor(x)
+        penalty = tf.convert_to_tensor(self.regularizer(x))
+        if x.shape.rank == 0:
+            return penalty
+        return penalty * tf.cast(tf.shape(x)[0], penalty.dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"regularizer": keras.regularizers.serialize(self.regularizer)}
 
 
 # Keras 1 aliases: the serialized class name is always `L1L2Regularizer`.

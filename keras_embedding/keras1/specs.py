@@ -36,9 +36,19 @@ It validates too: a bad value raises `ValueError` (or `TypeError`) whose
 message ends in `Received: name=value`.
 """
 
-WeightConverter = Callable[[list[np.ndarray], Mapping[str, Any]], list[np.ndarray]]
-"""`convert(arrays, values)`: the modern layer's weights from the Keras 1
-arrays, given the layer's Keras 1 argument values (by Keras 1 name)."""
+WeightConverter = Callable[[Any, list[np.ndarray], str], list[np.ndarray]]
+"""`convert(layer, arrays, backend)`: the modern `layer`'s weights from its
+Keras 1 arrays (in the order Keras 1 saved them), for a file written by the
+Keras 1 `backend` ("tensorflow" or "theano").
+
+A converter reads what it needs from the modern layer (and, where the layer
+was built from Keras 1 arguments, from those); it maps lists of any length
+position by position, so the same converter serves a layer's trainable
+weights alone (optimizer slots)."""
+
+Builder = Callable[[dict[str, Any], dict[str, Any]], Any]
+"""`build(modern, base)`: the modern layer, from the converted arguments (by
+modern keyword) and the base layer arguments (`name`, `trainable`, ...)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +65,8 @@ class Arg:
         from_config: How a value read from a saved Keras 1 config is read
             differently from one passed in code (for example a value Keras 1
             silently ignored); None reads it like code.
+        keyword_only: Whether Keras 1 took it by keyword only (the
+            arguments of a base class, which came through `**kwargs`).
     """
 
     name: str
@@ -62,6 +74,7 @@ class Arg:
     default: Any = REQUIRED
     convert: Converter | None = None
     from_config: Callable[[Any], Any] | None = None
+    keyword_only: bool = False
 
     @property
     def key(self) -> str:
@@ -97,12 +110,38 @@ class LayerSpec:
         refused: Arguments (Keras 1 or modern) that cannot be ported, by name.
         weights: Turns the Keras 1 weight arrays into the modern layer's;
             None when they are the same list.
+        build: Makes the modern layer; None where the modern class takes
+            the Keras 1 arguments itself (the Embedding).
+        input_shape: The per-sample input shape that the layer's own Keras 1
+            arguments give it as a first layer (`input_dim`,
+            `input_length`), from the values by Keras 1 name; None if none.
+        input_dtype: The input dtype the layer forces as a first layer
+            (Keras 1's Embedding: int32), or None.
+        read_config: Reads a saved Keras 1 config where `from_config` cannot
+            (a nested layer, a function supplied by the user):
+            `read_config(config, custom_objects) -> (values, rest)`.
+        passthrough: Modern keywords, beyond Keras 1's, that the built layer
+            takes as they are (the Embedding's `seed`, say).
+        becomes: What the layer becomes today, in words (for error messages
+            and the porting guide).
     """
 
     name: str
     args: tuple[Arg, ...]
     refused: Mapping[str, Refused] = dataclasses.field(default_factory=dict)
     weights: WeightConverter | None = None
+    build: Builder | None = None
+    input_shape: Callable[[Mapping[str, Any]], tuple[Any, ...] | None] | None = None
+    input_dtype: str | None = None
+    read_config: (
+        Callable[
+            [Mapping[str, Any], Mapping[str, Any]],
+            tuple[dict[str, Any], dict[str, Any]],
+        ]
+        | None
+    ) = None
+    passthrough: tuple[str, ...] = ()
+    becomes: str = ""
 
     def collect(
         self, args: Sequence[Any], kwargs: Mapping[str, Any], owner: str
@@ -126,13 +165,14 @@ class LayerSpec:
             ValueError: for a refused argument with a value other than its
                 harmless one.
         """
-        if len(args) > len(self.args):
+        positional = [arg for arg in self.args if not arg.keyword_only]
+        if len(args) > len(positional):
             raise TypeError(
-                f"{owner}: {self.name} takes at most {len(self.args)} positional "
-                f"arguments ({', '.join(arg.name for arg in self.args)}). "
+                f"{owner}: {self.name} takes at most {len(positional)} positional "
+                f"arguments ({', '.join(arg.name for arg in positional)}). "
                 f"Received: {len(args)} positional arguments"
             )
-        values = {arg.name: value for arg, value in zip(self.args, args, strict=False)}
+        values = {arg.name: value for arg, value in zip(positional, args, strict=False)}
         by_key = {arg.name: arg for arg in self.args}
         by_key.update({arg.modern: arg for arg in self.args if arg.modern})
         rest = {}
@@ -353,6 +393,64 @@ def shape(name: str, value: Any) -> tuple[int | None, ...]:
         f"`{name}` must be a tuple of sizes (non-negative ints, or None for "
         f"any size), such as (10,). Received: {name}={value!r}"
     )
+
+
+def choice(options: Mapping[Any, Any], why: str = "") -> Converter:
+    """A converter for a setting with a few allowed values.
+
+    Args:
+        options: Each allowed Keras 1 value, mapped to its modern value.
+        why: Said after the list of allowed values when another is given
+            (for example why a Keras 1 value that existed cannot be ported).
+    """
+
+    def convert(name: str, value: Any) -> Any:
+        for option, modern in options.items():
+            if _same(value, option) and type(value) is not bool:
+                return modern
+        allowed = ", ".join(repr(option) for option in options)
+        raise ValueError(
+            f"`{name}` must be one of {allowed}.{' ' + why if why else ''} "
+            f"Received: {name}={value!r}"
+        )
+
+    return convert
+
+
+def number(minimum: float | None = None) -> Converter:
+    """A converter for a real number (>= `minimum` if given), as a float."""
+
+    def convert(name: str, value: Any) -> float:
+        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+            value, (bool, np.bool_)
+        ):
+            real = float(value)
+            if np.isfinite(real) and (minimum is None or real >= minimum):
+                return real
+        bound = "" if minimum is None else f" >= {minimum}"
+        raise ValueError(
+            f"`{name}` must be a finite number{bound}. Received: {name}={value!r}"
+        )
+
+    return convert
+
+
+def integers(length: int, minimum: int) -> Converter:
+    """A converter for a tuple of `length` integers >= `minimum`; a single
+    integer stands for all of them."""
+    single = integer(minimum)
+
+    def convert(name: str, value: Any) -> tuple[int, ...]:
+        if isinstance(value, (list, tuple)):
+            if len(value) != length:
+                raise ValueError(
+                    f"`{name}` must hold {length} integers >= {minimum}. "
+                    f"Received: {name}={value!r}"
+                )
+            return tuple(single(name, item) for item in value)
+        return (single(name, value),) * length
+
+    return convert
 
 
 def check_weights(

@@ -26,7 +26,10 @@ from keras_embedding.keras1.regularizers import (
     l1l2,
     l2,
 )
-from keras_embedding.legacy.hdf5 import load_embedding, load_weights, read_layer_weights
+from keras_embedding.legacy.files import convert, load_model
+from keras_embedding.legacy.hdf5 import read_layer_weights
+from keras_embedding.legacy.models import model_from_config, model_from_json
+from keras_embedding.legacy.weights import load_embedding, load_weights
 
 __all__ = [
     "ActivityRegularizer",
@@ -38,12 +41,16 @@ __all__ = [
     "activity_l1",
     "activity_l1l2",
     "activity_l2",
+    "convert",
     "initializations",
     "l1",
     "l1l2",
     "l2",
     "load_embedding",
+    "load_model",
     "load_weights",
+    "model_from_config",
+    "model_from_json",
     "normalize_config",
     "read_layer_weights",
     "maxnorm",

@@ -1,8 +1,8 @@
-"""The Keras 1 layers, one `LayerSpec` each.
+"""The Keras 1 `Embedding` spec and `normalize_config`.
 
-Each spec says what a Keras 1 layer's arguments mean on today's Keras (see
-`keras_embedding.keras1.specs`). The Embedding's is used by
-`keras_embedding.Embedding` itself, for its constructor and its configs.
+`keras_embedding.Embedding` uses this spec itself, for its constructor and
+its configs, so Keras 1 code, Keras 1 files and modern code all read the
+Embedding's arguments in one place.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ import warnings
 from typing import Any
 
 from keras_embedding import _compat
+from keras_embedding._compat import keras
 from keras_embedding.keras1 import constraints, initializations, regularizers
+from keras_embedding.keras1.layers._base import register
 from keras_embedding.keras1.specs import (
     Arg,
     LayerSpec,
@@ -61,6 +63,19 @@ _KERAS3_ONLY = {
     for key in ([] if _compat.IS_KERAS3 else _compat.KERAS3_ONLY_EMBEDDING_ARGS)
 }
 
+
+def _build(modern: dict[str, Any], base: dict[str, Any]) -> Any:
+    # keras_embedding.Embedding sits above this package; Keras's registry
+    # hands it over without an import cycle.
+    cls = keras.saving.get_registered_object(f"{_compat.PACKAGE}>Embedding")
+    if cls is None:
+        raise RuntimeError(
+            "keras_embedding.Embedding is not registered: import keras_embedding "
+            "first. Received: no registered Embedding"
+        )
+    return cls(**modern, **base)
+
+
 EMBEDDING = LayerSpec(
     "Embedding",
     args=(
@@ -83,8 +98,21 @@ EMBEDDING = LayerSpec(
         ),
         **_KERAS3_ONLY,
     },
+    build=_build,
+    # Keras 1 always replaced the input shape with (input_length,) and the
+    # dtype with int32; only `batch_input_shape` could override the shape.
+    input_shape=lambda values: (values["input_length"],),
+    input_dtype="int32",
+    passthrough=(
+        "seed",
+        "validate_indices",
+        *(_compat.KERAS3_ONLY_EMBEDDING_ARGS if _compat.IS_KERAS3 else ()),
+    ),
+    becomes="keras_embedding.Embedding",
 )
 """Keras 1's `Embedding(input_dim, output_dim, init='uniform', ...)`."""
+
+register(EMBEDDING, keras.layers.Embedding)
 
 
 def normalize_config(config: dict[str, Any]) -> dict[str, Any]:
