@@ -6,6 +6,8 @@ a model whose layers carry Keras 1's names; with the weights of its
 `save_weights` file it predicts what Keras 1.2.2 recorded.
 """
 
+import pathlib
+import re
 import warnings
 
 import numpy as np
@@ -24,6 +26,7 @@ from test_models import REFUSED
 from keras_embedding import Embedding as ModernEmbedding
 from keras_embedding._compat import IS_KERAS3, keras
 from keras_embedding.keras1.initializations import Keras1Initializer
+from keras_embedding.keras1.layers import SPECS
 from keras_embedding.legacy import layers as k1
 from keras_embedding.legacy.layers import keras1_weights
 from keras_embedding.legacy.models import Sequential, keras1_layers
@@ -329,3 +332,17 @@ def test_a_keras3_only_embedding_setting_is_refused_under_tf_keras():
     else:
         with pytest.raises(ValueError, match="only Keras 3"):
             k1.Embedding(5, 2, lora_rank=2)
+
+
+def test_the_porting_guide_lists_every_supported_layer():
+    guide = (pathlib.Path(__file__).parents[2] / "docs" / "porting.md").read_text()
+    table = guide.split("## Keras 1 layers: what each becomes", 1)[1].split(
+        "Refused", 1
+    )[0]
+    listed = {
+        name
+        for line in table.splitlines()
+        if line.startswith("| `")
+        for name in re.findall(r"`(\w+)`", line.split("|")[1])
+    }
+    assert set(SPECS) <= listed, sorted(set(SPECS) - listed)
