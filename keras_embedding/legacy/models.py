@@ -252,6 +252,7 @@ class Sequential(_Keras1API, keras.Sequential):
         else:
             tensor = self.__dict__["_keras1_output"]
         object.__setattr__(self, "_keras1_output", layer(tensor))
+        self.built = True  # its layers are; tf_keras's summary() asks
 
     def predict_proba(self, x: Any, batch_size: int = 32, verbose: int = 0) -> Any:
         """Keras 1's `predict_proba`: the predictions, which should be

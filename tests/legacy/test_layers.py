@@ -248,6 +248,14 @@ def test_trainable_only_converts_the_trainable_subset():
         keras1_weights(batch_norm, [gamma, beta])  # the full list has 4
 
 
+def test_trainable_only_reaches_through_wrappers():
+    layer = _built(k1.TimeDistributed(k1.BatchNormalization()), (None, 4, 3))
+    converted = keras1_weights(layer, [np.ones(3), np.zeros(3)], trainable_only=True)
+    assert [a.shape for a in converted] == [(3,), (3,)]
+    with pytest.raises(ValueError, match="TimeDistributed layer"):
+        keras1_weights(layer, [np.ones(3), np.zeros(3)])
+
+
 def test_bidirectional_splits_forward_and_backward():
     layer = k1.Bidirectional(k1.LSTM(2), name="bi")
     _built(layer, (None, 5, 3))

@@ -424,3 +424,25 @@ def test_ported_models_reload_with_only_import_keras_embedding(saved_ports):
     diffs = json.loads(result.stdout.strip().splitlines()[-1])
     assert set(diffs) == set(SELF_CONTAINED)
     assert max(diffs.values()) < TOLERANCE, diffs
+
+
+def test_a_merge_first_sequential_from_code_summarises_saves_and_loads(tmp_path):
+    from keras_embedding.legacy.layers import Dense, Embedding, Flatten, Merge
+
+    left = Sequential([Embedding(30, 5, input_length=4), Flatten()])
+    right = Sequential([Embedding(25, 5, input_length=4), Flatten()])
+    model = Sequential([Merge([left, right], mode="concat"), Dense(2)])
+    model.summary(print_fn=lambda *args, **kwargs: None)
+    x = [np.random.randint(25, size=(3, 4)), np.random.randint(25, size=(3, 4))]
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(
+        loaded.predict(x, verbose=0), model.predict(x), atol=1e-7
+    )
+    assert [layer.name for layer in keras1_layers(loaded)] == [
+        "embedding_1",
+        "flatten_1",
+        "embedding_2",
+        "flatten_2",
+        "dense_1",
+    ]

@@ -10,6 +10,7 @@ they build, so that a plain modern layer's spec can be inferred too.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import functools
 from collections.abc import Mapping, Sequence
@@ -29,6 +30,10 @@ SPECS: dict[str, LayerSpec] = {}
 _BY_MODERN_CLASS: dict[type, LayerSpec] = {}
 
 ORIGIN = "_keras1_origin"
+
+_CHECKING: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "keras1_weights_checking", default=True
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -259,6 +264,9 @@ def convert_weights(
             f"these classes: {', '.join(known)}. Received: a "
             f"{type(layer).__name__} layer"
         )
+    # A wrapper converts its inner layers' arrays through this function; only
+    # the outermost call checks, against the trainable subset if asked.
+    token = _CHECKING.set(False)
     try:
         converted = (
             spec.weights(layer, arrays, backend) if spec.weights is not None else arrays
@@ -267,7 +275,9 @@ def convert_weights(
         if str(error).startswith(owner):
             raise
         raise ValueError(f"{owner}: {error}") from error
-    if getattr(layer, "built", False):
+    finally:
+        _CHECKING.reset(token)
+    if getattr(layer, "built", False) and _CHECKING.get():
         targets = layer.trainable_weights if trainable_only else layer.weights
         return check_weights(
             owner,
@@ -324,7 +334,10 @@ def layer_from_config(
         read = spec.read_config(config, custom_objects or {})
     else:
         read = spec.from_config(config)
-    return make(spec, read=read)
+    try:
+        return make(spec, read=read)
+    except TypeError as error:  # a config key Keras 1's class did not take
+        raise ValueError(str(error)) from error
 
 
 def _short(value: Any) -> str:
