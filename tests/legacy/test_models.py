@@ -88,7 +88,9 @@ def test_each_fixture_predicts_as_keras1_did(name):
 
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_theano_files_that_cannot_be_ported_are_refused(name):
-    with pytest.raises(ValueError, match=f"Theano's 'same' padding {REFUSED[name]}"):
+    with pytest.raises(
+        ValueError, match=f"Theano's 'same' convolution {REFUSED[name]}"
+    ):
         _ported(name)
 
 
