@@ -372,14 +372,17 @@ def integers(length: int, minimum: int) -> Converter:
     single = integer(minimum)
 
     def convert(name: str, value: Any) -> tuple[int, ...]:
-        if isinstance(value, (list, tuple)):
-            if len(value) != length:
-                raise ValueError(
-                    f"`{name}` must hold {length} integers >= {minimum}. "
-                    f"Received: {name}={value!r}"
-                )
-            return tuple(single(name, item) for item in value)
-        return (single(name, value),) * length
+        try:
+            if not isinstance(value, (list, tuple)):
+                return (single(name, value),) * length
+            if len(value) == length:
+                return tuple(single(name, item) for item in value)
+        except ValueError:
+            pass
+        raise ValueError(
+            f"`{name}` must be an integer >= {minimum} or {length} of them. "
+            f"Received: {name}={value!r}"
+        )
 
     return convert
 
