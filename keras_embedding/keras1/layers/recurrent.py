@@ -7,10 +7,11 @@ computed:
   which is `clip(0.2 x + 0.5, 0, 1)` (Keras 3's `'hard_sigmoid'` differs);
 - a GRU applies its reset gate before the recurrent matmul
   (`reset_after=False`);
-- the layer never runs on cuDNN (Keras 3: `use_cudnn=False`; tf_keras only
-  picks cuDNN for Keras's own `sigmoid` gates, which `activations.recurrent`
-  never hands over), since cuDNN writes zeros at masked steps where Keras 1
-  repeated the previous output;
+- the layer never runs on cuDNN, which writes zeros at masked steps where
+  Keras 1 repeated the previous output: both flavours take the cuDNN path
+  only for Keras's own `sigmoid` gates, which `activations.recurrent` never
+  hands over (so a reloaded file stays off cuDNN too), and Keras 3 also gets
+  `use_cudnn=False`;
 - with `consume_less` 'cpu' or 'mem' (the default), Keras 1.2.2 initialised
   each gate's recurrent matrix with `init` rather than `inner_init` and
   penalised it with `W_regularizer`, ignoring `U_regularizer` (measured);
