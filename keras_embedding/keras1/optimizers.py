@@ -476,8 +476,13 @@ class Adagrad(Optimizer):
             gradient = _summed(gradient)
             rows = gradient.indices
             g = tf.cast(gradient.values, dtype)
-            new_a = a.sparse_read(rows) + tf.square(g)
-            a.scatter_update(tf.IndexedSlices(new_a, rows))
+            squares = tf.square(g)
+            new_a = a.sparse_read(rows) + squares
+            # Additions, not assignments: under XLA, `tf.unique` of a
+            # dynamically sized input can pad its output with a repeated row
+            # of zero gradient, and a second assignment to that row would
+            # undo the first. Adding zero is harmless.
+            a.scatter_add(tf.IndexedSlices(squares, rows))
             step = lr * g / (tf.sqrt(new_a) + self.epsilon)
             variable.scatter_sub(tf.IndexedSlices(step, rows))
             return

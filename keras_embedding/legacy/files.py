@@ -38,7 +38,14 @@ def _load(
     for layer, group in pair_layers(model, saved, by_name=False):
         set_keras1_weights(layer, group, saved)
     if compile and saved.training_config is not None:
-        compile_from_training_config(model, saved.training_config, custom_objects)
+        try:
+            compile_from_training_config(model, saved.training_config, custom_objects)
+        except ValueError as error:
+            raise ValueError(
+                f"{saved.path!r}: the model was built, but cannot be compiled as "
+                "Keras 1 compiled it (give what is missing in custom_objects, or "
+                f"pass compile=False): {error}"
+            ) from error
         restore_optimizer_state(model, saved)
     return model
 

@@ -163,7 +163,8 @@ def restore_optimizer_state(model: Any, saved: SavedFile) -> None:
         ValueError: if the saved state does not fit (the message gives the
             counts or the weight and both shapes).
     """
-    optimizer = model.optimizer
+    # Under a mixed precision policy `compile` wraps it in a loss scaler.
+    optimizer = getattr(model.optimizer, "inner_optimizer", model.optimizer)
     weights = list(saved.optimizer_weights)
     if not weights:
         return

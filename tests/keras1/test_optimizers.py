@@ -400,3 +400,24 @@ def test_keras1_slot_variables_follow_the_keras1_order():
     assert optimizers.Adadelta.keras1_slots == ("accumulators", "delta_accumulators")
     assert optimizers.Adam.keras1_saves_iterations
     assert not optimizers.RMSprop.keras1_saves_iterations
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad", "Adam"])
+def test_sparse_updates_under_xla_equal_eager_ones(name):
+    # tf_keras deduplicates sparse gradients before the update; under XLA a
+    # second `tf.unique` then pads its output with a repeated zero row.
+    results = []
+    for jit in (None, True):
+        optimizer = getattr(optimizers, name)(lr=0.1)
+        table = tf.Variable(np.ones((5, 2), np.float32))
+
+        def step(optimizer=optimizer, table=table):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(tf.gather(table, [1, 1, 3]) ** 3)
+            optimizer.apply_gradients([(tape.gradient(loss, table), table)])
+
+        run = step if jit is None else tf.function(step, jit_compile=True)
+        for _ in range(3):
+            run()
+        results.append(table.numpy())
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-6)

@@ -245,3 +245,42 @@ def test_one_recurrent_layer_loads_converted():
     other = _model("p02_gru_mask_softmax").get_layer("dense_1")
     with pytest.raises(ValueError, match=r"dense_1.*\(10, 5\).*\(5, 3\)"):
         load_weights(other, DIR / "p08_fasttext_global_average_weights.h5")
+
+
+def test_the_state_reaches_the_optimizer_inside_a_loss_scaler():
+    saved = read(DIR / "p08_fasttext_global_average.h5")
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = load_model(DIR / "p08_fasttext_global_average.h5")
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    inner = model.optimizer.inner_optimizer
+    assert type(inner) is optimizers.Adagrad
+    # Sorted: dense_1_W, dense_1_b, embedding_1_W.
+    table = model.get_layer("embedding_1").embeddings
+    (accumulator,) = inner.keras1_slot_variables(table)
+    np.testing.assert_array_equal(accumulator.numpy(), saved.optimizer_weights[2])
+
+
+def test_a_frozen_layer_has_no_slots(tmp_path):
+    # Keras 1 left the weights of a `trainable=False` layer out of the
+    # optimizer; here p08's Embedding (the last weight in sorted order).
+    path = tmp_path / "frozen.h5"
+    shutil.copy(DIR / "p08_fasttext_global_average.h5", path)
+    saved = read(path)
+    config = saved.model_config
+    config["config"][0]["config"]["trainable"] = False
+    with h5py.File(path, "r+") as file:
+        file.attrs["model_config"] = np.bytes_(json.dumps(config).encode())
+        group = file["optimizer_weights"]
+        names = group.attrs["weight_names"]
+        del group[names[-1].decode()]
+        group.attrs["weight_names"] = names[:-1]
+    model = load_model(path)
+    assert not model.get_layer("embedding_1").trainable
+    dense = model.get_layer("dense_1")
+    kernel_slot, bias_slot = (
+        model.optimizer.keras1_slot_variables(v)[0] for v in (dense.kernel, dense.bias)
+    )
+    np.testing.assert_array_equal(kernel_slot.numpy(), saved.optimizer_weights[0])
+    np.testing.assert_array_equal(bias_slot.numpy(), saved.optimizer_weights[1])
