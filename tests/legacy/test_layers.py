@@ -157,6 +157,16 @@ def test_weights_in_keras1_layout_are_set_when_the_layer_is_built():
     np.testing.assert_array_equal(bias[6:], arrays[11])
 
 
+def test_weights_must_be_a_list_and_fit_when_built():
+    with pytest.raises(ValueError, match=r"Dense layer 'd': `weights` must be a list"):
+        k1.Dense(2, weights=np.zeros((3, 2)), name="d")
+    layer = k1.Dense(2, weights=[np.zeros((4, 2)), np.zeros(2)], input_dim=3, name="e")
+    with pytest.raises(
+        ValueError, match=r"Dense layer 'e': weight 0 has shape \(4, 2\)"
+    ):
+        Sequential([layer])
+
+
 def test_the_embedding_constructor_builds_the_package_embedding():
     layer = k1.Embedding(10, 3, mask_zero=True, dropout=0.2)
     assert isinstance(layer, ModernEmbedding)

@@ -189,8 +189,8 @@ def _set_when_built(layer: Any, arrays: Any) -> None:
     """Sets Keras 1 `weights=` on `layer` once it is built, as Keras 1 did."""
     if not isinstance(arrays, (list, tuple)):
         raise ValueError(
-            f"{layer.name}: `weights` must be a list of numpy arrays, in the "
-            f"order Keras 1 saved them. Received: weights of type "
+            f"{describe(layer)}: `weights` must be a list of numpy arrays, in "
+            f"the order Keras 1 saved them. Received: weights of type "
             f"{type(arrays).__name__}"
         )
     build = layer.build
