@@ -119,6 +119,9 @@ class LayerSpec:
             `read_config(config, custom_objects) -> (values, rest)`.
         passthrough: Modern keywords, beyond Keras 1's, that the built layer
             takes as they are (the Embedding's `seed`, say).
+        count: How many arrays Keras 1 saved for a built layer (all of them,
+            or with True only the trainable ones): `count(layer,
+            trainable_only)`; None when it is the modern layer's number.
         becomes: What the layer becomes today, in words (for error messages
             and the porting guide).
     """
@@ -138,6 +141,7 @@ class LayerSpec:
         | None
     ) = None
     passthrough: tuple[str, ...] = ()
+    count: Callable[[Any, bool], int] | None = None
     becomes: str = ""
 
     def collect(

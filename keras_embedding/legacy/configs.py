@@ -99,9 +99,9 @@ class _Builder:
         self.custom_objects = custom_objects
         self.layers: dict[str, Any] = {}
 
-    def model(self, config: Any) -> Any:
+    def model(self, config: Any, name: str | None = None) -> Any:
         if isinstance(config, (list, tuple)):
-            return self.sequential(list(config), None)
+            return self.sequential(list(config), name)
         if not isinstance(config, Mapping):
             raise ValueError(
                 "A Keras 1 model config is a dict {'class_name': ..., 'config': "
@@ -112,10 +112,12 @@ class _Builder:
         inner = config.get("config")
         if class_name == "Sequential":
             if isinstance(inner, Mapping):  # a later Keras wrote {name, layers}
-                return self.sequential(list(inner.get("layers", [])), inner.get("name"))
-            return self.sequential(list(inner or []), None)
+                return self.sequential(
+                    list(inner.get("layers", [])), inner.get("name") or name
+                )
+            return self.sequential(list(inner or []), name)
         if class_name in ("Model", "Functional"):
-            return self.functional(inner)
+            return self.functional(inner, name)
         if "layers" in config and "input_layers" in config:
             return self.functional(config)
         raise ValueError(
@@ -129,7 +131,7 @@ class _Builder:
                 f"A layer config must be a dict. Received: {_short(entry)}"
             )
         if entry.get("class_name") in ("Sequential", "Model"):
-            return self.model(entry)
+            return self.model(entry, entry.get("name"))
         config = entry.get("config")
         name = config.get("name") if isinstance(config, Mapping) else None
         if name is not None and name in self.layers:
@@ -233,7 +235,7 @@ class _Builder:
 
     # A functional model ------------------------------------------------
 
-    def functional(self, config: Any) -> Any:
+    def functional(self, config: Any, name: str | None = None) -> Any:
         if not isinstance(config, Mapping) or not isinstance(
             config.get("layers"), list
         ):
@@ -251,7 +253,12 @@ class _Builder:
                 ]
                 continue
             layer = self.layer(entry)
-            outputs_by_layer.setdefault(name, [])
+            # A model used as a layer had a node 0 of its own in Keras 1 (its
+            # output on its own inputs); the config's nodes count from 1.
+            own = (
+                [_single(list(layer.outputs))] if isinstance(layer, keras.Model) else []
+            )
+            outputs_by_layer.setdefault(name, own)
             for node in entry.get("inbound_nodes", []):
                 pending.append((layer, name, node))
         while pending:
@@ -283,7 +290,9 @@ class _Builder:
         outputs = [
             _tensor(ref, outputs_by_layer) for ref in config.get("output_layers", [])
         ]
-        return keras.Model(_single(inputs), _single(outputs), name=config.get("name"))
+        return keras.Model(
+            _single(inputs), _single(outputs), name=config.get("name") or name
+        )
 
     def input_layer(self, config: Mapping[str, Any], name: str) -> Any:
         shape = config.get("batch_input_shape")
@@ -347,7 +356,8 @@ def keras1_layers(model: Any) -> list[Any]:
     For a `Sequential` from Keras 1 code that starts with a `Merge` of branch
     models, the branch models' layers come first (each once), then the
     layers after the Merge, as Keras 1 saved them. Other models list their
-    layers (without input layers); a nested model contributes its layers.
+    layers (without input layers); a model used as a layer is one entry, as
+    Keras 1 saved one weight group for it (`keras1_weights` splits it).
 
     Args:
         model: A model built by this module or by Keras.
@@ -363,9 +373,6 @@ def keras1_layers(model: Any) -> list[Any]:
         if isinstance(layer, _MergeLayer) and branches:
             for branch in branches:
                 found += [item for item in keras1_layers(branch) if item not in found]
-            continue
-        if isinstance(layer, keras.Model):
-            found += [item for item in keras1_layers(layer) if item not in found]
             continue
         found.append(layer)
     return found

@@ -22,7 +22,7 @@ from typing import Any
 from keras_embedding._compat import keras, register_serializable
 from keras_embedding.keras1 import objectives
 from keras_embedding.keras1 import optimizers as keras1_optimizers
-from keras_embedding.keras1.layers import origin
+from keras_embedding.keras1.layers import keras1_name, origin
 from keras_embedding.legacy.configs import (
     keras1_layers,
     model_from_config,
@@ -207,11 +207,11 @@ class Sequential(_Keras1API, keras.Sequential):
 
     Args:
         layers: Optional list of layers to add.
-        name: The model's name.
+        name: The model's name (default `sequential_1`, ... as in Keras 1).
     """
 
     def __init__(self, layers: Sequence[Any] | None = None, name: str | None = None):
-        super().__init__(name=name)
+        super().__init__(name=name or keras1_name("Sequential"))
         for layer in layers or ():
             self.add(layer)
 
@@ -283,7 +283,7 @@ class Model(_Keras1API, keras.Model):
     Args:
         input: The input tensor or list of input tensors (Keras 1's name).
         output: The output tensor or list of output tensors.
-        name: The model's name.
+        name: The model's name (default `model_1`, ... as in Keras 1).
         **kwargs: The modern `inputs` / `outputs` instead, or other
             `keras.Model` arguments.
 
@@ -301,6 +301,7 @@ class Model(_Keras1API, keras.Model):
     ) -> None:
         inputs = _one_of("input", input, "inputs", kwargs.pop("inputs", None))
         outputs = _one_of("output", output, "outputs", kwargs.pop("outputs", None))
+        name = name or keras1_name("Model")
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
 
 

@@ -364,3 +364,27 @@ def test_the_porting_guide_lists_every_supported_layer():
         for name in re.findall(r"`(\w+)`", line.split("|")[1])
     }
     assert set(SPECS) <= listed, sorted(set(SPECS) - listed)
+
+
+def test_a_model_used_as_a_layer_splits_its_one_weight_group():
+    from keras1_models import path
+
+    from keras_embedding.legacy.models import model_from_json
+
+    model = model_from_json(path("q11_nested_shared_encoder", ".json").read_text())
+    encoder = model.get_layer("sequential_1")
+    (_, arrays, _) = next(
+        g for g in weight_groups("q11_nested_shared_encoder") if g[0] == "sequential_1"
+    )
+    assert len(arrays) == 1 + 12 + 4  # Embedding, LSTM per gate, BatchNormalization
+    assert len(keras1_weights(encoder, arrays)) == len(encoder.weights)
+    trainable = arrays[:13] + arrays[13:15]  # BatchNormalization's gamma, beta
+    converted = keras1_weights(encoder, trainable, trainable_only=True)
+    assert [a.shape for a in converted] == [
+        tuple(w.shape) for w in encoder.trainable_weights
+    ]
+    with pytest.raises(
+        ValueError,
+        match=r"Sequential.*take 17 Keras 1 arrays \(embedding_1: 1, lstm_1: 12",
+    ):
+        keras1_weights(encoder, arrays[:-1])
