@@ -122,6 +122,9 @@ class LayerSpec:
             `read_config(config, custom_objects) -> (values, rest)`.
         passthrough: Modern keywords, beyond Keras 1's, that the built layer
             takes as they are (the Embedding's `seed`, say).
+        count: How many arrays Keras 1 saved for a built layer (all of them,
+            or with True only the trainable ones): `count(layer,
+            trainable_only)`; None when it is the modern layer's number.
         becomes: What the layer becomes today, in words (for error messages
             and the porting guide).
     """
@@ -141,6 +144,7 @@ class LayerSpec:
         | None
     ) = None
     passthrough: tuple[str, ...] = ()
+    count: Callable[[Any, bool], int] | None = None
     becomes: str = ""
 
     def collect(
@@ -441,14 +445,17 @@ def integers(length: int, minimum: int) -> Converter:
     single = integer(minimum)
 
     def convert(name: str, value: Any) -> tuple[int, ...]:
-        if isinstance(value, (list, tuple)):
-            if len(value) != length:
-                raise ValueError(
-                    f"`{name}` must hold {length} integers >= {minimum}. "
-                    f"Received: {name}={value!r}"
-                )
-            return tuple(single(name, item) for item in value)
-        return (single(name, value),) * length
+        try:
+            if not isinstance(value, (list, tuple)):
+                return (single(name, value),) * length
+            if len(value) == length:
+                return tuple(single(name, item) for item in value)
+        except ValueError:
+            pass
+        raise ValueError(
+            f"`{name}` must be an integer >= {minimum} or {length} of them. "
+            f"Received: {name}={value!r}"
+        )
 
     return convert
 

@@ -26,9 +26,9 @@ from keras_embedding.keras1.regularizers import (
     l1l2,
     l2,
 )
+from keras_embedding.legacy.configs import model_from_config, model_from_json
 from keras_embedding.legacy.files import convert, load_model
 from keras_embedding.legacy.hdf5 import read_layer_weights
-from keras_embedding.legacy.models import model_from_config, model_from_json
 from keras_embedding.legacy.weights import load_embedding, load_weights
 
 __all__ = [

@@ -8,8 +8,8 @@ from typing import Any
 
 from keras_embedding._compat import keras
 from keras_embedding.legacy import hdf5
+from keras_embedding.legacy.configs import keras1_layers, model_from_config
 from keras_embedding.legacy.hdf5 import PathLike, SavedFile
-from keras_embedding.legacy.models import keras1_layers, model_from_config
 from keras_embedding.legacy.training import (
     compile_from_training_config,
     restore_optimizer_state,

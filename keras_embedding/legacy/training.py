@@ -20,9 +20,9 @@ import numpy as np
 
 from keras_embedding._compat import keras
 from keras_embedding.keras1 import objectives, optimizers
+from keras_embedding.legacy.configs import keras1_layers
 from keras_embedding.legacy.hdf5 import SavedFile
 from keras_embedding.legacy.layers import keras1_weights
-from keras_embedding.legacy.models import keras1_layers
 
 __all__ = ["compile_from_training_config", "restore_optimizer_state"]
 

@@ -15,9 +15,9 @@ from keras_embedding._compat import keras
 from keras_embedding.keras1.specs import check_weights
 from keras_embedding.layer import Embedding
 from keras_embedding.legacy import hdf5
+from keras_embedding.legacy.configs import keras1_layers
 from keras_embedding.legacy.hdf5 import LayerWeights, PathLike, SavedFile
 from keras_embedding.legacy.layers import keras1_weights
-from keras_embedding.legacy.models import keras1_layers
 
 __all__ = ["load_embedding", "load_weights"]
 

@@ -127,7 +127,7 @@ def test_theano_same_is_refused_where_its_padding_differs(
     layer.build((None, length, 3))
     arrays = [np.zeros((kernel, 1, 3, 2), "float32"), np.zeros(2, "float32")]
     if refused:
-        with pytest.raises(ValueError, match="Theano's 'same' padding"):
+        with pytest.raises(ValueError, match="Theano's 'same' convolution"):
             keras1_weights(layer, arrays, backend="theano")
     else:
         assert keras1_weights(layer, arrays, backend="theano")[0].shape == (

@@ -6,6 +6,7 @@ Keras 1's weight layouts: gates i, c, f, o (LSTM) and z, r, h (GRU), each
 the previous output and state are kept.
 """
 
+import importlib
 import warnings
 
 import numpy as np
@@ -209,6 +210,52 @@ def test_no_cudnn_path_by_construction(make, inner):
         assert layer.use_cudnn is False
     else:
         assert layer._could_use_gpu_kernel is False
+
+
+def _no_cudnn(layer):
+    """Neither flavour would run `layer` on cuDNN, even on a GPU.
+
+    Keras 3 drops `use_cudnn` from saved configs; what keeps a reloaded layer
+    off cuDNN in both flavours is that its gates are never Keras's own
+    sigmoid, which their cuDNN checks require.
+    """
+    if layer.recurrent_activation not in (
+        activations.sigmoid,
+        activations.hard_sigmoid,
+    ):
+        return False
+    if IS_KERAS3:
+        rnn = importlib.import_module("keras.src.backend.tensorflow.rnn")
+
+        check = (
+            rnn._do_gru_arguments_support_cudnn
+            if isinstance(layer, keras.layers.GRU)
+            else rnn._do_lstm_arguments_support_cudnn
+        )
+        kwargs = (
+            {"reset_after": layer.reset_after}
+            if isinstance(layer, keras.layers.GRU)
+            else {}
+        )
+        return not check(
+            layer.activation,
+            layer.recurrent_activation,
+            layer.unroll,
+            layer.use_bias,
+            **kwargs,
+        )
+    return layer._could_use_gpu_kernel is False
+
+
+def test_no_cudnn_inside_bidirectional_and_after_reloading(tmp_path):
+    inner = k1.LSTM(UNITS, inner_activation="sigmoid", return_sequences=True)
+    model = Sequential([k1.Bidirectional(inner, input_shape=(STEPS, DIM)), k1.GRU(2)])
+    bidirectional = model.layers[0]
+    assert _no_cudnn(bidirectional.forward_layer)
+    assert _no_cudnn(bidirectional.backward_layer)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert _no_cudnn(loaded.layers[0].backward_layer) and _no_cudnn(loaded.layers[1])
 
 
 def test_without_the_guards_tf_keras_would_pick_cudnn():

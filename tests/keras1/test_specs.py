@@ -1,6 +1,8 @@
 """LayerSpec: binding Keras 1 arguments, converting them, reading configs and
 checking weights."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -12,7 +14,10 @@ from keras_embedding.keras1.specs import (
     Refused,
     boolean,
     check_weights,
+    choice,
     integer,
+    integers,
+    number,
     optional,
     rate,
     seed,
@@ -219,3 +224,54 @@ def test_the_embedding_refuses_bad_weights_at_construction_naming_itself(weights
         ValueError, match=r"^Embedding layer 'emb': .*Received: weights"
     ):
         Embedding(5, 2, weights=weights, name="emb")
+
+
+# ----------------------------------------------------------------------
+# What the whole-model specs added
+
+
+def test_keyword_only_arguments_take_no_position():
+    spec = LayerSpec(
+        "Rnn",
+        args=(Arg("output_dim"), Arg("stateful", default=False, keyword_only=True)),
+    )
+    with pytest.raises(
+        TypeError, match=r"at most 1 positional arguments \(output_dim\)"
+    ):
+        spec.collect((3, True), {}, "R")
+    assert spec.collect((3,), {"stateful": True}, "R")[0] == {
+        "output_dim": 3,
+        "stateful": True,
+    }
+
+
+def test_choice_maps_and_refuses_with_the_reason():
+    mode = choice({0: "zero"}, "Mode 1 is gone.")
+    assert mode("mode", 0) == "zero"
+    with pytest.raises(
+        ValueError, match=r"`mode` must be one of 0\. Mode 1 is gone\. Received: mode=1"
+    ):
+        mode("mode", 1)
+    with pytest.raises(ValueError):
+        mode("mode", False)  # not the 0 it equals
+
+
+@pytest.mark.parametrize("value", [float("nan"), "1", True, None])
+def test_number_refuses_what_is_no_finite_number(value):
+    with pytest.raises(ValueError, match="finite number"):
+        number()("sigma", value)
+
+
+def test_number_minimum():
+    assert number(0.0)("sigma", 2) == 2.0
+    with pytest.raises(ValueError, match=">= 0.0"):
+        number(0.0)("sigma", -1)
+
+
+def test_integers_take_one_or_the_right_count():
+    pair = integers(2, 1)
+    assert pair("subsample", 2) == (2, 2)
+    assert pair("subsample", [1, 3]) == (1, 3)
+    for bad in ((1, 2, 3), (1, 0), "2"):
+        with pytest.raises(ValueError, match=re.escape(f"Received: subsample={bad!r}")):
+            pair("subsample", bad)

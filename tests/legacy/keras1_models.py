@@ -160,15 +160,21 @@ def keras1_code(name: str) -> dict[str, Any]:
     raise LookupError(f"no generator defines {name}")
 
 
-def build_from_code(name: str) -> Any:
-    """The model that the Keras 1 function `name` builds (and trains).
+def build_from_code(name: str, train: bool = False) -> Any:
+    """The model that the Keras 1 function `name` builds and compiles.
 
     `make_port_models.py` functions take nothing and return `(model, x, y)`;
     `make_more_models.py` ones take a numpy RandomState seeded from the name
-    (numpy's global seed too, as its runner does) and return a dict.
+    (numpy's global seed too, as its runner does) and return a dict. Their
+    few training steps (the generators' `train` helper, not part of the
+    Keras 1 functions) are skipped unless `train`: the weights come from the
+    file anyway.
     """
     name = base_name(name)
-    function = keras1_code(name)[name]
+    namespace = keras1_code(name)
+    if not train:
+        namespace["train"] = lambda *args, **kwargs: None
+    function = namespace[name]
     if inspect.signature(function).parameters:
         seed = zlib.crc32(name.encode()) % 2**31
         np.random.seed(seed)

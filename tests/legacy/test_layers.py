@@ -6,6 +6,8 @@ a model whose layers carry Keras 1's names; with the weights of its
 `save_weights` file it predicts what Keras 1.2.2 recorded.
 """
 
+import pathlib
+import re
 import warnings
 
 import numpy as np
@@ -24,6 +26,7 @@ from test_models import REFUSED
 from keras_embedding import Embedding as ModernEmbedding
 from keras_embedding._compat import IS_KERAS3, keras
 from keras_embedding.keras1.initializations import Keras1Initializer
+from keras_embedding.keras1.layers import SPECS
 from keras_embedding.legacy import layers as k1
 from keras_embedding.legacy.layers import keras1_weights
 from keras_embedding.legacy.models import Sequential, keras1_layers
@@ -154,6 +157,16 @@ def test_weights_in_keras1_layout_are_set_when_the_layer_is_built():
     np.testing.assert_array_equal(bias[6:], arrays[11])
 
 
+def test_weights_must_be_a_list_and_fit_when_built():
+    with pytest.raises(ValueError, match=r"Dense layer 'd': `weights` must be a list"):
+        k1.Dense(2, weights=np.zeros((3, 2)), name="d")
+    layer = k1.Dense(2, weights=[np.zeros((4, 2)), np.zeros(2)], input_dim=3, name="e")
+    with pytest.raises(
+        ValueError, match=r"Dense layer 'e': weight 0 has shape \(4, 2\)"
+    ):
+        Sequential([layer])
+
+
 def test_the_embedding_constructor_builds_the_package_embedding():
     layer = k1.Embedding(10, 3, mask_zero=True, dropout=0.2)
     assert isinstance(layer, ModernEmbedding)
@@ -245,6 +258,14 @@ def test_trainable_only_converts_the_trainable_subset():
         keras1_weights(batch_norm, [gamma, beta])  # the full list has 4
 
 
+def test_trainable_only_reaches_through_wrappers():
+    layer = _built(k1.TimeDistributed(k1.BatchNormalization()), (None, 4, 3))
+    converted = keras1_weights(layer, [np.ones(3), np.zeros(3)], trainable_only=True)
+    assert [a.shape for a in converted] == [(3,), (3,)]
+    with pytest.raises(ValueError, match="TimeDistributed layer"):
+        keras1_weights(layer, [np.ones(3), np.zeros(3)])
+
+
 def test_bidirectional_splits_forward_and_backward():
     layer = k1.Bidirectional(k1.LSTM(2), name="bi")
     _built(layer, (None, 5, 3))
@@ -329,3 +350,41 @@ def test_a_keras3_only_embedding_setting_is_refused_under_tf_keras():
     else:
         with pytest.raises(ValueError, match="only Keras 3"):
             k1.Embedding(5, 2, lora_rank=2)
+
+
+def test_the_porting_guide_lists_every_supported_layer():
+    guide = (pathlib.Path(__file__).parents[2] / "docs" / "porting.md").read_text()
+    table = guide.split("## Keras 1 layers: what each becomes", 1)[1].split(
+        "Refused", 1
+    )[0]
+    listed = {
+        name
+        for line in table.splitlines()
+        if line.startswith("| `")
+        for name in re.findall(r"`(\w+)`", line.split("|")[1])
+    }
+    assert set(SPECS) <= listed, sorted(set(SPECS) - listed)
+
+
+def test_a_model_used_as_a_layer_splits_its_one_weight_group():
+    from keras1_models import path
+
+    from keras_embedding.legacy.models import model_from_json
+
+    model = model_from_json(path("q11_nested_shared_encoder", ".json").read_text())
+    encoder = model.get_layer("sequential_1")
+    (_, arrays, _) = next(
+        g for g in weight_groups("q11_nested_shared_encoder") if g[0] == "sequential_1"
+    )
+    assert len(arrays) == 1 + 12 + 4  # Embedding, LSTM per gate, BatchNormalization
+    assert len(keras1_weights(encoder, arrays)) == len(encoder.weights)
+    trainable = arrays[:13] + arrays[13:15]  # BatchNormalization's gamma, beta
+    converted = keras1_weights(encoder, trainable, trainable_only=True)
+    assert [a.shape for a in converted] == [
+        tuple(w.shape) for w in encoder.trainable_weights
+    ]
+    with pytest.raises(
+        ValueError,
+        match=r"Sequential.*take 17 Keras 1 arrays \(embedding_1: 1, lstm_1: 12",
+    ):
+        keras1_weights(encoder, arrays[:-1])

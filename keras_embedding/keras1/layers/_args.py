@@ -126,7 +126,7 @@ def keras_builder(
     """A builder calling `make(**modern, **fixed, **base)`, without `drop`.
 
     Args:
-        make: The modern layer class (looked up when called) or factory.
+        make: The modern layer class or a factory.
         drop: Modern keys the modern class does not take (Keras 1's
             `input_dim`, which only gave a first layer's input shape).
         fixed: Settings that make the modern class compute what Keras 1 did.

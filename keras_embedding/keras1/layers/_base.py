@@ -10,6 +10,7 @@ they build, so that a plain modern layer's spec can be inferred too.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import functools
 from collections.abc import Mapping, Sequence
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from keras_embedding import _compat
+from keras_embedding._compat import keras
 from keras_embedding.keras1.specs import LayerSpec, check_weights
 
 # Keras 1's base layer took these besides each layer's own arguments.
@@ -29,6 +31,10 @@ SPECS: dict[str, LayerSpec] = {}
 _BY_MODERN_CLASS: dict[type, LayerSpec] = {}
 
 ORIGIN = "_keras1_origin"
+
+_CHECKING: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "keras1_weights_checking", default=True
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,8 +190,8 @@ def _set_when_built(layer: Any, arrays: Any) -> None:
     """Sets Keras 1 `weights=` on `layer` once it is built, as Keras 1 did."""
     if not isinstance(arrays, (list, tuple)):
         raise ValueError(
-            f"{layer.name}: `weights` must be a list of numpy arrays, in the "
-            f"order Keras 1 saved them. Received: weights of type "
+            f"{describe(layer)}: `weights` must be a list of numpy arrays, in "
+            f"the order Keras 1 saved them. Received: weights of type "
             f"{type(arrays).__name__}"
         )
     build = layer.build
@@ -248,6 +254,8 @@ def convert_weights(
         )
     arrays = [np.asarray(array) for array in arrays]
     spec = spec_of(layer)
+    if spec is None and isinstance(layer, keras.Model):
+        return _model_weights(layer, arrays, backend, trainable_only)
     if spec is None:
         if not layer.weights and not arrays:
             return []
@@ -259,6 +267,9 @@ def convert_weights(
             f"these classes: {', '.join(known)}. Received: a "
             f"{type(layer).__name__} layer"
         )
+    # A wrapper converts its inner layers' arrays through this function; only
+    # the outermost call checks, against the trainable subset if asked.
+    token = _CHECKING.set(False)
     try:
         converted = (
             spec.weights(layer, arrays, backend) if spec.weights is not None else arrays
@@ -267,7 +278,9 @@ def convert_weights(
         if str(error).startswith(owner):
             raise
         raise ValueError(f"{owner}: {error}") from error
-    if getattr(layer, "built", False):
+    finally:
+        _CHECKING.reset(token)
+    if getattr(layer, "built", False) and _CHECKING.get():
         targets = layer.trainable_weights if trainable_only else layer.weights
         return check_weights(
             owner,
@@ -275,6 +288,69 @@ def convert_weights(
             [tuple(weight.shape) for weight in targets],
         )
     return [np.asarray(array) for array in converted]
+
+
+def keras1_count(layer: Any, trainable_only: bool = False) -> int:
+    """How many arrays Keras 1 saved for a built layer (or nested model).
+
+    Args:
+        layer: A built layer or model.
+        trainable_only: Count only the trainable arrays (optimizer slots).
+
+    Returns:
+        The number of arrays in the layer's Keras 1 group.
+    """
+    if trainable_only and not layer.trainable:
+        return 0
+    spec = spec_of(layer)
+    if spec is not None and spec.count is not None:
+        return spec.count(layer, trainable_only)
+    if spec is None and isinstance(layer, keras.Model):
+        return sum(keras1_count(sub, trainable_only) for sub in _sublayers(layer))
+    return len(layer.trainable_weights if trainable_only else layer.weights)
+
+
+def _sublayers(model: Any) -> list[Any]:
+    return [
+        layer
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.InputLayer)
+    ]
+
+
+def _model_weights(
+    model: Any, arrays: list[np.ndarray], backend: str, trainable_only: bool
+) -> list[np.ndarray]:
+    """A nested model's arrays: Keras 1 saved one group for it, its layers'
+    arrays one after the other; each layer converts its own."""
+    owner = describe(model)
+    sublayers = _sublayers(model)
+    counts = [keras1_count(sub, trainable_only) for sub in sublayers]
+    if sum(counts) != len(arrays):
+        each = ", ".join(
+            f"{sub.name}: {count}" for sub, count in zip(sublayers, counts, strict=True)
+        )
+        raise ValueError(
+            f"{owner}: its layers take {sum(counts)} Keras 1 arrays ({each}). "
+            f"Received: {len(arrays)} arrays"
+        )
+    by_variable: dict[int, np.ndarray] = {}
+    start = 0
+    for sub, count in zip(sublayers, counts, strict=True):
+        converted = convert_weights(
+            sub, arrays[start : start + count], backend, trainable_only
+        )
+        targets = sub.trainable_weights if trainable_only else sub.weights
+        by_variable.update(
+            {
+                id(variable): array
+                for variable, array in zip(targets, converted, strict=True)
+            }
+        )
+        start += count
+    # The model's own order: tf_keras lists all trainable weights first.
+    targets = model.trainable_weights if trainable_only else model.weights
+    return [by_variable[id(variable)] for variable in targets]
 
 
 def expect_count(arrays: Sequence[Any], counts: Sequence[int], what: str) -> None:
@@ -324,7 +400,10 @@ def layer_from_config(
         read = spec.read_config(config, custom_objects or {})
     else:
         read = spec.from_config(config)
-    return make(spec, read=read)
+    try:
+        return make(spec, read=read)
+    except TypeError as error:  # a config key Keras 1's class did not take
+        raise ValueError(str(error)) from error
 
 
 def _short(value: Any) -> str:

@@ -191,9 +191,9 @@ def _theano_check(layer: Any, kernel_size: Sequence[int]) -> None:
         else:
             why = f"at stride {stride} on an input of length {size}"
         raise ValueError(
-            f"Theano's 'same' padding {why} puts its zeros differently from "
-            "TensorFlow's, so the outputs would be shifted; no modern layer "
-            "computes it and the layer cannot be ported. Received: "
+            f"Theano's 'same' convolution {why} puts its padding zeros "
+            "differently from TensorFlow's, so the outputs would be shifted; no "
+            "modern layer computes it and the layer cannot be ported. Received: "
             f"kernel_size={tuple(kernel_size)}, strides={tuple(layer.strides)}, "
             "border_mode='same', backend='theano'"
         )

@@ -19,6 +19,7 @@ from keras_embedding.keras1.layers._args import (
     activation,
     activity,
     constraint,
+    dim_ordering_arg,
     ignored_rate,
     initializer,
     input_dim_arg,
@@ -116,6 +117,16 @@ SPATIAL_DROPOUT_1D = register(
         becomes="SpatialDropout1D (identity at inference)",
     ),
     keras.layers.SpatialDropout1D,
+)
+
+SPATIAL_DROPOUT_2D = register(
+    LayerSpec(
+        "SpatialDropout2D",
+        args=(*_dropout_args("SpatialDropout2D"), dim_ordering_arg()),
+        build=keras_builder(keras.layers.SpatialDropout2D),
+        becomes="SpatialDropout2D (identity at inference)",
+    ),
+    keras.layers.SpatialDropout2D,
 )
 
 FLATTEN = register(

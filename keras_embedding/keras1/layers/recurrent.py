@@ -7,10 +7,11 @@ computed:
   which is `clip(0.2 x + 0.5, 0, 1)` (Keras 3's `'hard_sigmoid'` differs);
 - a GRU applies its reset gate before the recurrent matmul
   (`reset_after=False`);
-- the layer never runs on cuDNN (Keras 3: `use_cudnn=False`; tf_keras only
-  picks cuDNN for Keras's own `sigmoid` gates, which `activations.recurrent`
-  never hands over), since cuDNN writes zeros at masked steps where Keras 1
-  repeated the previous output;
+- the layer never runs on cuDNN, which writes zeros at masked steps where
+  Keras 1 repeated the previous output: both flavours take the cuDNN path
+  only for Keras's own `sigmoid` gates, which `activations.recurrent` never
+  hands over (so a reloaded file stays off cuDNN too), and Keras 3 also gets
+  `use_cudnn=False`;
 - with `consume_less` 'cpu' or 'mem' (the default), Keras 1.2.2 initialised
   each gate's recurrent matrix with `init` rather than `inner_init` and
   penalised it with `W_regularizer`, ignoring `U_regularizer` (measured);
@@ -43,7 +44,7 @@ from keras_embedding.keras1.layers._args import (
     regularizer,
     sequence_shape,
 )
-from keras_embedding.keras1.layers._base import expect_count, register
+from keras_embedding.keras1.layers._base import expect_count, origin, register
 from keras_embedding.keras1.specs import Arg, LayerSpec, boolean, choice, integer, rate
 
 
@@ -215,6 +216,15 @@ def _gated_weights(per_gate_order: Sequence[int], what: str) -> Any:
     return convert
 
 
+def _gated_count(gates: int) -> Any:
+    def count(layer: Any, trainable_only: bool) -> int:
+        found = origin(layer)
+        fused = found is not None and found.values["consume_less"] == "gpu"
+        return 3 if fused else 3 * gates
+
+    return count
+
+
 def _simple_weights(
     layer: Any, arrays: list[np.ndarray], backend: str
 ) -> list[np.ndarray]:
@@ -241,6 +251,7 @@ GRU = register(
         # Keras 1 saves z, r, h: the modern order.
         weights=_gated_weights((0, 1, 2), "a GRU (W, U, b per gate z, r, h, or fused)"),
         build=_recurrent_builder(keras.layers.GRU, gates=3),
+        count=_gated_count(3),
         input_shape=sequence_shape,
         becomes="GRU(reset_after=False), Keras 1 gate activation, no cuDNN",
     ),
@@ -256,6 +267,7 @@ LSTM = register(
             (0, 2, 1, 3), "an LSTM (W, U, b per gate i, c, f, o, or fused)"
         ),
         build=_recurrent_builder(keras.layers.LSTM, gates=4),
+        count=_gated_count(4),
         input_shape=sequence_shape,
         becomes="LSTM, Keras 1 gate activation, no cuDNN",
     ),

@@ -20,7 +20,9 @@ from keras_embedding.keras1.layers._args import keras_builder
 from keras_embedding.keras1.layers._base import (
     SPECS,
     convert_weights,
+    keras1_count,
     layer_from_config,
+    origin,
     register,
 )
 from keras_embedding.keras1.specs import Arg, LayerSpec, choice
@@ -87,12 +89,25 @@ def _bidirectional_weights(layer: Any, arrays: list[Any], backend: str) -> list[
     ]
 
 
+def _inner(layer: Any) -> Any:
+    """The inner layer as built from Keras 1 arguments, where it was."""
+    found = origin(layer)
+    return found.values["layer"] if found is not None else layer.layer
+
+
+def _bidirectional_count(layer: Any, trainable_only: bool) -> int:
+    found = origin(layer)
+    inner = found.values["layer"] if found is not None else layer.forward_layer
+    return 2 * keras1_count(inner, trainable_only)
+
+
 TIME_DISTRIBUTED = register(
     LayerSpec(
         "TimeDistributed",
         args=(Arg("layer", convert=_layer),),
         weights=_time_distributed_weights,
         build=keras_builder(keras.layers.TimeDistributed),
+        count=lambda layer, trainable_only: keras1_count(_inner(layer), trainable_only),
         read_config=_read("TimeDistributed"),
         becomes="TimeDistributed",
     ),
@@ -121,6 +136,7 @@ BIDIRECTIONAL = register(
         ),
         weights=_bidirectional_weights,
         build=keras_builder(Bidirectional),
+        count=_bidirectional_count,
         read_config=_read("Bidirectional"),
         becomes="keras_embedding Bidirectional (masked steps as in Keras 1)",
     ),

@@ -65,6 +65,7 @@ __all__ = [
     "Reshape",
     "SimpleRNN",
     "SpatialDropout1D",
+    "SpatialDropout2D",
     "TimeDistributed",
     "TimeDistributedDense",
     "UpSampling1D",
@@ -123,6 +124,7 @@ Dense = _constructor("Dense")
 Activation = _constructor("Activation")
 Dropout = _constructor("Dropout")
 SpatialDropout1D = _constructor("SpatialDropout1D")
+SpatialDropout2D = _constructor("SpatialDropout2D")
 Flatten = _constructor("Flatten")
 Reshape = _constructor("Reshape")
 Permute = _constructor("Permute")

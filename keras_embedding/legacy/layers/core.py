@@ -17,6 +17,7 @@ from keras_embedding.legacy.layers import (
     RepeatVector,
     Reshape,
     SpatialDropout1D,
+    SpatialDropout2D,
     TimeDistributedDense,
     merge,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "RepeatVector",
     "Reshape",
     "SpatialDropout1D",
+    "SpatialDropout2D",
     "TimeDistributedDense",
     "merge",
 ]
