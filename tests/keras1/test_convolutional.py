@@ -188,6 +188,7 @@ def test_default_dim_ordering_follows_keras_json_then_set(tmp_path, monkeypatch)
         keras1_backend.set_image_dim_ordering("nchw")
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_channels_first_models_run_and_train_without_onednn():
     # TensorFlow's plain CPU kernels have no channels-first convolution or
     # pooling; the 'th' layers compute channels last, so this must work.

@@ -407,6 +407,7 @@ def saved_ports(tmp_path_factory):
     return folder, expected
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_ported_models_reload_with_only_import_keras_embedding(saved_ports):
     folder, _ = saved_ports
     script = textwrap.dedent(

@@ -1,0 +1,1 @@
+"""Tests of keras_embedding.keras1, one module each."""
