@@ -38,6 +38,22 @@ from tensorflow.python.ops import gen_resource_variable_ops, resource_variable_o
 
 from keras_embedding import _compat
 
+# Marks a table whose optimizer wants one gradient slice per id.
+_EACH_SLICE = "_keras_embedding_each_slice"
+
+
+def keep_each_slice(table: Any) -> None:
+    """Makes `gather`'s gradient for `table` keep one slice per id, unsummed.
+
+    For an optimizer that transforms each slice before summing them, as Keras
+    1's `clipvalue` clipped each id's slice. Only lookups traced after the
+    call see it (Keras builds its optimizer before tracing a training step).
+
+    Args:
+        table: the `tf.Variable` that `gather` looks rows up in.
+    """
+    setattr(table, _EACH_SLICE, True)
+
 
 def gather(table: Any, ids: tf.Tensor | tf.RaggedTensor) -> tf.Tensor | tf.RaggedTensor:
     """Rows of `table` at `ids`, with a duplicate-free gradient for `table`.
@@ -89,8 +105,9 @@ def gather(table: Any, ids: tf.Tensor | tf.RaggedTensor) -> tf.Tensor | tf.Ragge
                 # not a bare handle. (XLA has no kernel for the mode switch
                 # and keeps variables its own way.)
                 gen_resource_variable_ops.disable_copy_on_read(table.handle)
-            if _compat.OPTIMIZERS_SUM_DUPLICATES:
-                # Summing here too would only double the work.
+            if _compat.OPTIMIZERS_SUM_DUPLICATES or getattr(table, _EACH_SLICE, False):
+                # Summing here too would only double the work, or lose what
+                # the optimizer does to each slice.
                 return per_id, None
             if in_xla:
                 return _sums_at_first_occurrences(per_id), None

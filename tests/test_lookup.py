@@ -110,6 +110,22 @@ def test_under_xla_each_id_keeps_its_slice_and_the_first_holds_the_sum() -> None
     )
 
 
+@pytest.mark.parametrize("mode", ["eager", "graph", "xla"])
+def test_a_table_that_keeps_each_slice_gets_one_unsummed_slice_per_id(
+    mode: str,
+) -> None:
+    # Keras 1's clipvalue clipped each id's slice before the update summed
+    # them; its optimizer asks for the slices as they come.
+    rng = np.random.RandomState(1)
+    table = tf.Variable(rng.randn(6, 2).astype("float32"))
+    lookup.keep_each_slice(table)
+    ids = np.array([[3, 1, 3, 3]], "int32")
+    upstream = rng.randn(1, 4, 2).astype("float32")
+    _, gradient = forward_backward(table, tf.constant(ids), upstream, mode)
+    np.testing.assert_array_equal(gradient.indices.numpy(), ids.reshape(-1))
+    np.testing.assert_allclose(gradient.values.numpy(), upstream.reshape(4, 2))
+
+
 def test_ragged_ids() -> None:
     values = np.arange(12, dtype="float32").reshape(6, 2)
     ids = tf.ragged.constant([[5, 1, 5], [1]])

@@ -41,7 +41,7 @@ from typing import Any, ClassVar
 import numpy as np
 import tensorflow as tf
 
-from keras_embedding import _compat
+from keras_embedding import _compat, lookup
 from keras_embedding._compat import keras
 
 __all__ = [
@@ -264,6 +264,10 @@ class Optimizer(_compat.OptimizerBase):
         ]
 
     def _create_slots(self, variables: list[Any]) -> None:
+        if self.keras1_clipvalue:
+            # Keras 1 clipped each id's slice before the update summed them.
+            for variable in variables:
+                lookup.keep_each_slice(_compat.variable_tensor(variable))
         for name in self.keras1_slots:
             setattr(
                 self,
