@@ -8,26 +8,19 @@ permanent. The workers measure; the assertions are here.
 from __future__ import annotations
 
 import json
-import os
 import pathlib
 import re
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from _distribute_worker import PORT_TAKEN, PORTS_ENV, free_ports
+from _distribute_worker import free_ports
+from _launch import PORT_ATTEMPTS, TIMEOUT_S, ports_env, run_workers
 
 from keras_embedding._compat import IS_KERAS3
 
-WORKER = pathlib.Path(__file__).with_name("_distribute_worker.py")
-# Generous: a scenario takes seconds, but CI shares 2 cores between processes.
-TIMEOUT_S = 240
-# Tries of a scenario whose ports another process took first (see run_workers).
-PORT_ATTEMPTS = 3
 # Single-device training on the same global batches is the truth.
 TOLERANCE = 1e-5
 
@@ -37,94 +30,6 @@ SCALING_OUT = pathlib.Path(__file__).resolve().parents[1] / "docs" / "scaling-ou
 
 
 # Each scenario's processes as one env each, given the ports picked for them.
-Envs = Callable[[list[int]], list[dict[str, str]]]
-
-
-def run_workers(
-    scenario: str,
-    tmp_path: pathlib.Path,
-    envs: Envs,
-    ports: int = 0,
-    pick_ports: Callable[[int], list[int]] = free_ports,
-) -> list[dict[str, Any]]:
-    """Runs one worker process per env, all at once, and returns their findings.
-
-    `ports` fresh ports are picked for each attempt and handed to `envs`. If
-    a worker's server finds its port taken (by a process that bound it after
-    it was picked), every worker of the attempt is stopped and the scenario
-    starts again on new ports, up to `PORT_ATTEMPTS` times. Processes still
-    running after `TIMEOUT_S` are killed (a hung collective must fail the
-    test, not the CI job).
-    """
-    for attempt in range(PORT_ATTEMPTS):
-        procs = _start_workers(
-            scenario, tmp_path / f"try{attempt}", envs(pick_ports(ports))
-        )
-        timed_out = _wait_for_workers(procs)
-        if not any(proc.returncode == PORT_TAKEN for proc, _, _ in procs):
-            break
-    else:
-        pytest.fail(f"{scenario}: a port was taken on all {PORT_ATTEMPTS} attempts")
-    failures = [f"pid {proc.pid} timed out after {TIMEOUT_S}s" for proc in timed_out]
-    results = []
-    for index, (proc, out, log) in enumerate(procs):
-        if proc.returncode != 0 or not out.exists():
-            tail = log.read_text()[-3000:]
-            failures.append(f"worker {index} exited {proc.returncode}:\n{tail}")
-        else:
-            results.append(json.loads(out.read_text()))
-    if failures:
-        pytest.fail("\n".join(failures))
-    return results
-
-
-Worker = tuple[subprocess.Popen, pathlib.Path, pathlib.Path]
-
-
-def _start_workers(
-    scenario: str, folder: pathlib.Path, envs: list[dict[str, str]]
-) -> list[Worker]:
-    """Starts one worker per env; each writes `folder`/<index>.json and .log."""
-    folder.mkdir(parents=True)
-    procs = []
-    for index, extra_env in enumerate(envs):
-        out, log = folder / f"{index}.json", folder / f"{index}.log"
-        with log.open("w") as log_file:
-            proc = subprocess.Popen(
-                [sys.executable, str(WORKER), scenario, str(out)],
-                env={**os.environ, **extra_env},
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
-        procs.append((proc, out, log))
-    return procs
-
-
-def _wait_for_workers(procs: list[Worker]) -> list[subprocess.Popen]:
-    """Waits until every worker exits, or one found its port taken, or timeout.
-
-    Then kills whatever still runs (the peers of a worker that could not bind
-    would wait for it forever) and returns the processes killed at timeout.
-    """
-    deadline = time.monotonic() + TIMEOUT_S
-    running = [proc for proc, _, _ in procs]
-    while running and time.monotonic() < deadline:
-        if any(proc.returncode == PORT_TAKEN for proc, _, _ in procs):
-            break
-        time.sleep(0.1)
-        running = [proc for proc in running if proc.poll() is None]
-    port_taken = any(proc.returncode == PORT_TAKEN for proc, _, _ in procs)
-    for proc in running:
-        proc.kill()
-        proc.wait()
-    return [] if port_taken else running
-
-
-def _ports_env(ports: list[int]) -> list[dict[str, str]]:
-    """One process hosting the in-process cluster on `ports`."""
-    return [{PORTS_ENV: ",".join(map(str, ports))}]
-
-
 def check_matches_single_device(result: dict[str, Any], fit: bool = True) -> None:
     """Training under the strategy equals training on one device."""
     assert result["replicas"] == 2
@@ -188,7 +93,7 @@ def test_multi_worker_mirrored_fit_matches_single_device(
 def parameter_servers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp_path = tmp_path_factory.mktemp("ps")
     # 1 worker and 2 parameter servers.
-    return run_workers("ps", tmp_path, _ports_env, ports=3)[0]
+    return run_workers("ps", tmp_path, ports_env, ports=3)[0]
 
 
 @pytest.mark.skipif(IS_KERAS3, reason="Keras 3 has no parameter-server training")
@@ -294,7 +199,7 @@ def test_a_taken_port_is_retried_on_new_ports(tmp_path: pathlib.Path) -> None:
             picks.append(ports)
             return ports
 
-        result = run_workers("cluster", tmp_path, _ports_env, 3, pick)[0]
+        result = run_workers("cluster", tmp_path, ports_env, 3, pick)[0]
     assert len(picks) == 2
     assert "port taken" in (tmp_path / "try0" / "0.log").read_text()
     started = result["cluster"]

@@ -11,15 +11,13 @@ Multi-device and parameter-server training run in subprocesses
 
 from __future__ import annotations
 
-import json
 import pathlib
-import subprocess
-import sys
 from typing import Any
 
 import numpy as np
 import pytest
 import tensorflow as tf
+from _launch import ports_env, run_workers
 
 from keras_embedding import Embedding, _compat, optimizers
 from keras_embedding._compat import IS_KERAS3, keras
@@ -448,15 +446,9 @@ WORKER = pathlib.Path(__file__).with_name("_optimizers_worker.py")
 
 
 def run_worker(scenario: str, tmp_path: pathlib.Path) -> dict[str, Any]:
-    out = tmp_path / f"{scenario}.json"
-    completed = subprocess.run(
-        [sys.executable, str(WORKER), scenario, str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    return json.loads(out.read_text())
+    # The parameter-server scenario starts its cluster on the 3 ports given.
+    ports = 3 if scenario == "ps" else 0
+    return run_workers(scenario, tmp_path, ports_env, ports, worker=WORKER)[0]
 
 
 @pytest.mark.slow
