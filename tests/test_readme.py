@@ -30,13 +30,16 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert command in ci_lines
 
 
-def test_porting_section_ports_both_keras1_files():
+def test_porting_section_ports_a_file_and_keras1_code():
     blocks = _blocks("python", "Porting a Keras 1 model")
-    assert "m13_input_length10_flatten_dense" in blocks[0]
+    assert "legacy.load_model" in blocks[0]
+    assert "keras_embedding.legacy.layers" in blocks[1]
     assert "ncf_ml-1m_GMF_8" in blocks[1]
 
 
-@pytest.mark.parametrize("heading", ["Quickstart", "Porting a Keras 1 model"])
+@pytest.mark.parametrize(
+    "heading", ["Quickstart", "Porting a Keras 1 model", "Large vocabularies"]
+)
 def test_python_examples_run(heading, monkeypatch):
     monkeypatch.chdir(ROOT)
     for block in _blocks("python", heading):
