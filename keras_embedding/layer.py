@@ -62,7 +62,7 @@ class Embedding(keras.layers.Embedding):
             table). The table may hold at most 2**63 - 1 entries.
         init: how the table is initialised: a Keras 1 name (`"uniform"`,
             `"normal"`, `"glorot_uniform"`, `"orthogonal"`, ...; with Keras 1
-            distributions, see `keras_embedding.legacy.initializations`), a
+            distributions, see `keras_embedding.keras1.initializations`), a
             Keras 1 function `init(shape, name=None)`, or any Keras
             initializer. Alias: `embeddings_initializer`.
         input_length: length of the id sequences when it is constant. It
