@@ -34,12 +34,18 @@ from __future__ import annotations
 from typing import Any
 
 import tensorflow as tf
+from tensorflow.python.eager import record
 from tensorflow.python.ops import gen_resource_variable_ops, resource_variable_ops
 
 from keras_embedding import _compat
 
 # Marks a table whose optimizer wants one gradient slice per id.
 _EACH_SLICE = "_keras_embedding_each_slice"
+
+# The table gradients `gather` can give.
+_PER_ID = "per id"
+_SUMMED = "summed"
+_SUMMED_AT_FIRST = "summed at first occurrences"
 
 
 def keep_each_slice(table: Any) -> None:
@@ -70,8 +76,9 @@ def gather(table: Any, ids: tf.Tensor | tf.RaggedTensor) -> tf.Tensor | tf.Ragge
         `tf.IndexedSlices` whose indices are the unique ids, in order of first
         occurrence, and whose values are the summed upstream gradients of
         each id's positions (under XLA, see the module docstring). Under
-        tf_keras, whose optimizers sum repeats themselves, it keeps one
-        slice per id, as `tf.gather`'s does.
+        tf_keras, whose optimizers sum repeats themselves, and for a table
+        marked by `keep_each_slice`, it keeps one slice per id, as
+        `tf.gather`'s does.
     """
     if isinstance(ids, tf.RaggedTensor):
         return tf.ragged.map_flat_values(lambda flat: gather(table, flat), ids)
@@ -79,43 +86,63 @@ def gather(table: Any, ids: tf.Tensor | tf.RaggedTensor) -> tf.Tensor | tf.Ragge
         # A mirrored table has no single handle outside a replica; Keras calls
         # layers there to build models, never to train them.
         return tf.gather(table, ids)
-    # Reading through the handle hides the variable from `custom_gradient`,
-    # which would otherwise read the whole table to record it as an input;
-    # the tape must still be told the variable was used.
+    # The tape learns of the read here, and of the op below.
     resource_variable_ops.variable_accessed(table)
-    shape = table.shape
-    dtype = table.dtype
-    in_xla = _compat.in_xla_context()
+    if _compat.OPTIMIZERS_SUM_DUPLICATES or getattr(table, _EACH_SLICE, False):
+        # Summing here would only double the optimizer's work, or lose what
+        # it does to each slice.
+        how = _PER_ID
+    elif _compat.in_xla_context():
+        how = _SUMMED_AT_FIRST
+    else:
+        how = _SUMMED
+    with record.stop_recording():
+        rows = gen_resource_variable_ops.resource_gather(
+            table.handle, ids, dtype=table.dtype
+        )
 
-    @tf.custom_gradient
-    def _gather(handle: tf.Tensor, ids: tf.Tensor) -> Any:
-        rows = gen_resource_variable_ops.resource_gather(handle, ids, dtype=dtype)
+    # The gradient goes to the tapes only, which drop it when they are done.
+    # (`tf.custom_gradient` would also register a new function per trace in
+    # TF's global gradient registry, which keeps it, and with it the traced
+    # graph and every table that graph captured, for the life of the
+    # process. `tf.gradients`, which only reads that registry, gets
+    # ResourceGather's own gradient: one slice per id.)
+    def backward(upstream: Any) -> list[Any]:
+        shape = tf.constant(table.shape.as_list(), dtype=ids.dtype)
+        return [_table_gradient(table.handle, ids, upstream, shape, how), None]
 
-        def grad(upstream: Any) -> tuple[tf.IndexedSlices, None]:
-            # Sized explicitly: -1 cannot be inferred for a table of width 0.
-            flat_shape = tf.stack([tf.size(ids), shape[-1]])
-            per_id = tf.IndexedSlices(
-                tf.reshape(tf.convert_to_tensor(upstream), flat_shape),
-                tf.reshape(ids, [-1]),
-                tf.constant(shape.as_list(), dtype=ids.dtype),
-            )
-            if not in_xla:
-                # Through the variable, not the forward's `handle`: a
-                # SavedModel can save a gradient that captures a variable,
-                # not a bare handle. (XLA has no kernel for the mode switch
-                # and keeps variables its own way.)
-                gen_resource_variable_ops.disable_copy_on_read(table.handle)
-            if _compat.OPTIMIZERS_SUM_DUPLICATES or getattr(table, _EACH_SLICE, False):
-                # Summing here too would only double the work, or lose what
-                # the optimizer does to each slice.
-                return per_id, None
-            if in_xla:
-                return _sums_at_first_occurrences(per_id), None
-            return sum_duplicates(per_id), None
+    record.record_operation("ResourceGather", [rows], [table.handle, ids], backward)
+    return rows
 
-        return rows, grad
 
-    return _gather(table.handle, ids)
+def _table_gradient(
+    handle: tf.Tensor, ids: tf.Tensor, upstream: Any, shape: tf.Tensor, how: str
+) -> tf.IndexedSlices:
+    """The gradient of `ResourceGather(handle, ids)` for the table, as `how` says.
+
+    Args:
+        handle: the table's resource handle.
+        ids: the forward's ids.
+        upstream: the gradient of the gathered rows.
+        shape: the table's shape, `[rows, width]`, in `ids`' dtype.
+        how: `_PER_ID`, `_SUMMED` or `_SUMMED_AT_FIRST`.
+    """
+    if not _compat.in_xla_context():
+        # XLA has no kernel for the mode switch and keeps variables its own
+        # way.
+        gen_resource_variable_ops.disable_copy_on_read(handle)
+    # Sized explicitly: -1 cannot be inferred for a table of width 0.
+    flat_shape = tf.stack([tf.size(ids, out_type=shape.dtype), shape[-1]])
+    per_id = tf.IndexedSlices(
+        tf.reshape(tf.convert_to_tensor(upstream), flat_shape),
+        tf.reshape(ids, [-1]),
+        shape,
+    )
+    if how == _PER_ID:
+        return per_id
+    if how == _SUMMED_AT_FIRST:
+        return _sums_at_first_occurrences(per_id)
+    return sum_duplicates(per_id)
 
 
 def sum_duplicates(slices: tf.IndexedSlices) -> tf.IndexedSlices:

@@ -13,6 +13,7 @@ import pytest
 import tensorflow as tf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tensorflow.python.framework.ops import _gradient_registry as gradient_registry
 
 from keras_embedding import Embedding, _compat, lookup
 from keras_embedding._compat import keras
@@ -227,3 +228,21 @@ def test_stock_adam_through_the_layer_is_adam_on_the_dense_gradient(
         # Keras 3's own layer shows the drift this layer removes; if Keras
         # fixes its optimizers this branch will say so.
         assert error > 1e-2
+
+
+def test_tracing_a_lookup_registers_no_gradient_function() -> None:
+    # TF never forgets a registered gradient function; one registered per
+    # trace (as `tf.custom_gradient` does in graphs) would keep each traced
+    # graph, and the tables it captured, in memory for good.
+    registered = len(gradient_registry.list())
+    for _ in range(3):
+        table = tf.Variable(np.ones((5, 2), "float32"))
+
+        @tf.function
+        def step(ids: tf.Tensor, table: tf.Variable = table) -> tf.Tensor:
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(lookup.gather(table, ids))
+            return tf.convert_to_tensor(tape.gradient(loss, table))
+
+        np.testing.assert_array_equal(step(tf.constant([1, 1, 3]))[1], [2.0, 2.0])
+    assert len(gradient_registry.list()) == registered
