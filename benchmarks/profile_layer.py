@@ -32,7 +32,7 @@ from bench_timing import interleave
 
 from keras_embedding import Embedding
 from keras_embedding._compat import StepCounter
-from keras_embedding.row_dropout import row_keep_scale
+from keras_embedding.row_dropout import int64_seed, row_keep_scale
 
 HERE = Path(__file__).resolve().parent
 VOCAB, DIM, BATCH, SEQ_LEN = 10**6, 128, 64, 50
@@ -93,7 +93,7 @@ def substeps(device: str, rounds: int, min_sample_s: float) -> dict[str, Any]:
             new_table() for _ in range(4)
         )
         inference_layer, training_layer = new_layer(), new_layer()
-        counter = StepCounter()
+        counter = StepCounter(int64_seed(SEED))
         rows = tf.gather(new_table(), ids)
         scale = row_keep_scale(ids, DROPOUT, SEED, tf.constant(0, tf.int64))
         step = tf.constant(7, tf.int64)

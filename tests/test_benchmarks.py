@@ -183,3 +183,30 @@ def test_targets_bandwidth_and_outputs_are_well_formed(
     assert all(_finite_positive(row["median_s"]) for row in bandwidth["lookups"])
     assert quick_run["png"].startswith(b"\x89PNG")
     assert "### Targets" in quick_run["table"]
+
+
+def test_profile_script_measures_every_substep(tmp_path: pathlib.Path) -> None:
+    out = tmp_path / "profile.json"
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "profile_layer.py")]
+        + ["--rounds", "1", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    profile = json.loads(out.read_text())
+    substeps = profile["forward"]["substeps"]
+    assert substeps and all(math.isfinite(value) for value in _numbers_in(substeps)), (
+        substeps
+    )
+    copy = profile["copy_on_read"]
+    assert copy["assign_sub_slowdown"] > 0 and copy["read_gather_slowdown"] > 0
+
+
+def _numbers_in(node: Any) -> list[float]:
+    if isinstance(node, dict):
+        return [n for value in node.values() for n in _numbers_in(value)]
+    if isinstance(node, list):
+        return [n for value in node for n in _numbers_in(value)]
+    return [float(node)] if isinstance(node, (int, float)) else []
