@@ -7,18 +7,18 @@ row's second moment grows by the sum of the squares instead of the square of
 the sum, and training differs from training on the dense gradient.
 
 `gather` runs the same single `ResourceGather` forward, and its backward sums
-the duplicates (`tf.unique`, then `tf.math.unsorted_segment_sum` over the
-batch): the table's gradient is an `IndexedSlices` with unique indices, the
-dense gradient's non-zero rows exactly. It costs O(batch) and only in the
-backward pass. Under tf_keras, whose optimizers all sum duplicates
-themselves, the backward leaves that to them.
+the duplicates (a stable sort of the ids, `tf.unique` of the sorted ids, then
+`tf.math.segment_sum` over the batch): the table's gradient is an
+`IndexedSlices` with unique indices in ascending order, the dense gradient's
+non-zero rows exactly. It costs O(batch) and only in the backward pass. Under
+tf_keras, whose optimizers all sum duplicates themselves, the backward leaves
+that to them.
 
-Under XLA, tensors cannot have data-dependent sizes. XLA's `Unique` pads its
-output to the input's size, and a second `Unique` over such padded output
-counts the padding as data (TF 2.21). So there the gradient keeps one slice
-per id, with each id's sum at its first position and zeros at its repeats:
-the same dense value, and still right for any optimizer that adds up
-per-slice terms that vanish at zero, as all of Keras's do.
+Under XLA, tensors cannot have data-dependent sizes, so there the gradient
+keeps one slice per id, the ids sorted, with each id's sum at its first slice
+and zeros at its repeats: the same dense value, and still right for any
+optimizer that adds up per-slice terms that vanish at zero, as all of
+Keras's do.
 
 The backward also switches the table out of TensorFlow's copy-on-read mode.
 The first sparse access (`ResourceGather`, `scatter_*`) puts a resource
@@ -73,12 +73,11 @@ def gather(table: Any, ids: tf.Tensor | tf.RaggedTensor) -> tf.Tensor | tf.Ragge
     Returns:
         `ids.shape + [table.shape[1]]` rows in the table's dtype, like
         `tf.gather(table, ids)`. The gradient with respect to `table` is a
-        `tf.IndexedSlices` whose indices are the unique ids, in order of first
-        occurrence, and whose values are the summed upstream gradients of
-        each id's positions (under XLA, see the module docstring). Under
-        tf_keras, whose optimizers sum repeats themselves, and for a table
-        marked by `keep_each_slice`, it keeps one slice per id, as
-        `tf.gather`'s does.
+        `tf.IndexedSlices` whose indices are the unique ids, ascending, and
+        whose values are the summed upstream gradients of each id's
+        positions (under XLA, see the module docstring). Under tf_keras,
+        whose optimizers sum repeats themselves, and for a table marked by
+        `keep_each_slice`, it keeps one slice per id, as `tf.gather`'s does.
     """
     if isinstance(ids, tf.RaggedTensor):
         return tf.ragged.map_flat_values(lambda flat: gather(table, flat), ids)
@@ -154,7 +153,7 @@ def sum_duplicates(slices: tf.IndexedSlices) -> tf.IndexedSlices:
 
     Returns:
         A `tf.IndexedSlices` with the same dense value and dense shape.
-        Outside XLA its indices are unique, in order of first occurrence.
+        Outside XLA its indices are unique, in ascending order.
         Under XLA it has as many slices as `slices`: the unique indices in
         ascending order, then padding slices of zeros whose index is
         `dense_shape[0]`, out of range, so that XLA's gathers clamp it and
@@ -167,10 +166,13 @@ def sum_duplicates(slices: tf.IndexedSlices) -> tf.IndexedSlices:
         # Already summed, as `gather`'s gradient is: a second pass would
         # cost as much as the first and change nothing.
         return slices
-    unique, position = tf.unique(slices.indices)
-    values = tf.math.unsorted_segment_sum(
-        slices.values, position, tf.size(unique, out_type=position.dtype)
-    )
+    # Sorting first lets a sorted segment sum add the repeats: on CPU,
+    # argsort + gather + `SegmentSum` over 3200x128 slices took half the time
+    # of one `UnsortedSegmentSum` (0.26 ms against 0.47). The stable sort
+    # also fixes the order in which each row's slices are added.
+    order = tf.argsort(slices.indices, stable=True)
+    unique, run = tf.unique(tf.gather(slices.indices, order))
+    values = tf.math.segment_sum(tf.gather(slices.values, order), run)
     return tf.IndexedSlices(values, unique, slices.dense_shape)
 
 
@@ -181,25 +183,16 @@ def _from_unique(indices: tf.Tensor) -> bool:
     return op is not None and op.type == "Unique" and indices.value_index == 0
 
 
-def _sums_at_first_occurrences(slices: tf.IndexedSlices) -> tf.IndexedSlices:
-    """Same indices; each index's sum at its first slice, zeros at repeats."""
-    # XLA's `Unique` is right on input of static size, such as the flat ids.
-    _, position = tf.unique(slices.indices)
-    count = tf.size(position, out_type=position.dtype)
-    sums = tf.math.unsorted_segment_sum(slices.values, position, count)
-    slots = tf.range(count)
-    first = tf.math.unsorted_segment_min(slots, position, count)
-    is_first = tf.equal(tf.gather(first, position), slots)
-    values = tf.where(
-        is_first[:, tf.newaxis],
-        tf.gather(sums, position),
-        tf.zeros_like(slices.values),
-    )
-    return tf.IndexedSlices(values, slices.indices, slices.dense_shape)
+def _sorted_runs(
+    slices: tf.IndexedSlices,
+) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
+    """Runs of equal indices after a stable sort, in static shapes (for XLA).
 
-
-def _sorted_sums(slices: tf.IndexedSlices) -> tf.IndexedSlices:
-    """`sum_duplicates` in static shapes: sort, then sum runs of equal indices."""
+    Returns:
+        `(ordered, starts, run, sums)`: the sorted indices; whether each
+        sorted slot starts a run; each slot's run number; and each run's
+        summed values, padded with zero rows to the number of slices.
+    """
     indices = slices.indices
     count = tf.size(indices)
     order = tf.argsort(indices, stable=True)
@@ -209,9 +202,25 @@ def _sorted_sums(slices: tf.IndexedSlices) -> tf.IndexedSlices:
         tf.not_equal(ordered, tf.roll(ordered, 1, axis=0)), tf.equal(slots, 0)
     )
     run = tf.cumsum(tf.cast(starts, tf.int32)) - 1
-    values = tf.math.unsorted_segment_sum(tf.gather(slices.values, order), run, count)
+    sums = tf.math.unsorted_segment_sum(tf.gather(slices.values, order), run, count)
+    return ordered, starts, run, sums
+
+
+def _sums_at_first_occurrences(slices: tf.IndexedSlices) -> tf.IndexedSlices:
+    """Every index, sorted; each index's sum at its first slice, zeros after."""
+    # Unlike `_sorted_sums`, every index stays in range, so any consumer
+    # reads and writes only the table's own rows.
+    ordered, starts, run, sums = _sorted_runs(slices)
+    values = tf.where(starts[:, tf.newaxis], tf.gather(sums, run), tf.zeros_like(sums))
+    return tf.IndexedSlices(values, ordered, slices.dense_shape)
+
+
+def _sorted_sums(slices: tf.IndexedSlices) -> tf.IndexedSlices:
+    """`sum_duplicates` in static shapes: sort, then sum runs of equal indices."""
+    ordered, starts, run, sums = _sorted_runs(slices)
+    count = tf.size(ordered)
     rows = tf.math.unsorted_segment_max(ordered, run, count)
-    out_of_range = tf.cast(slices.dense_shape[0], indices.dtype)
-    padding = slots >= tf.reduce_sum(tf.cast(starts, tf.int32))
+    out_of_range = tf.cast(slices.dense_shape[0], ordered.dtype)
+    padding = tf.range(count) >= tf.reduce_sum(tf.cast(starts, tf.int32))
     rows = tf.where(padding, out_of_range, rows)
-    return tf.IndexedSlices(values, rows, slices.dense_shape)
+    return tf.IndexedSlices(sums, rows, slices.dense_shape)
