@@ -120,6 +120,13 @@ class _Builder:
             return self.functional(inner, name)
         if "layers" in config and "input_layers" in config:
             return self.functional(config)
+        if class_name == "Graph":
+            raise ValueError(
+                "Keras 1's `Graph` container (`keras.legacy.models.Graph`, "
+                "deprecated since Keras 1.0) cannot be ported: rebuild it as a "
+                "functional `Model` with `keras_embedding.legacy.layers`. "
+                "Received: class_name='Graph'"
+            )
         raise ValueError(
             "Not a Keras 1 model config: expected class_name 'Sequential' or "
             f"'Model'. Received: class_name={class_name!r}"

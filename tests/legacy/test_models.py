@@ -308,8 +308,9 @@ def _concat(tensors):
 @pytest.mark.parametrize(
     "config, message",
     [
+        ({"class_name": "Graph", "config": {}}, "`Graph` container"),
         (
-            {"class_name": "Graph", "config": {}},
+            {"class_name": "Foo", "config": {}},
             "expected class_name 'Sequential' or 'Model'",
         ),
         (42, "dict"),
