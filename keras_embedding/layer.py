@@ -610,14 +610,14 @@ class Embedding(keras.layers.Embedding):
             bound = _id_bound(flat.dtype, self.input_dim)
             if bound is None:
                 return ids
-            unsigned = _UNSIGNED.get(flat.dtype)
-            if unsigned is None:
-                highest = bad = tf.reduce_max(flat)
-            else:
-                highest = tf.reduce_max(tf.bitcast(flat, unsigned))
-                # Reinterpreted back, the maximum is a bad id itself: the
-                # negative one nearest zero if there is one, else the largest.
-                bad = tf.bitcast(highest, flat.dtype)
+            highest = tf.reduce_max(_unsigned_view(flat))
+            # Reinterpreted back, the maximum is a bad id itself: the
+            # negative one nearest zero if there is one, else the largest.
+            bad = (
+                highest
+                if highest.dtype == flat.dtype
+                else tf.bitcast(highest, flat.dtype)
+            )
             ok = highest < bound
         return _after(self._require(ok, message, bad), ids)
 
@@ -630,9 +630,7 @@ class Embedding(keras.layers.Embedding):
             bound = _id_bound(flat.dtype, self.input_dim)
             if bound is None:
                 return None
-            unsigned = _UNSIGNED.get(flat.dtype)
-            view = flat if unsigned is None else tf.bitcast(flat, unsigned)
-            valid = view < bound
+            valid = _unsigned_view(flat) < bound
         if isinstance(ids, tf.RaggedTensor):
             return ids.with_flat_values(valid)
         return valid
@@ -719,6 +717,12 @@ def _id_bound(dtype: tf.DType, input_dim: int) -> int | None:
     # A signed id reinterpreted as unsigned is below 2**(bits - 1) exactly
     # when it is not negative.
     return min(input_dim, dtype.max + 1)
+
+
+def _unsigned_view(ids: tf.Tensor) -> tf.Tensor:
+    """Integer ids reinterpreted as unsigned (unsigned ids as they are)."""
+    unsigned = _UNSIGNED.get(ids.dtype)
+    return ids if unsigned is None else tf.bitcast(ids, unsigned)
 
 
 def _valid_floats(ids: tf.Tensor, input_dim: int) -> tf.Tensor:
